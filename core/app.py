@@ -1,0 +1,67 @@
+"""The application factory: `create_app(settings)` builds the Litestar app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+from core.blobs import create_blob_store
+from core.database import connect_database
+from core.health import health
+from core.plugins import create_plugin_host
+from core.problems import EXCEPTION_HANDLERS
+from core.runtime import Runtime, utc_now
+from core.settings import Settings, load_settings
+from core.units.tree import load_unit_tree
+
+logger = logging.getLogger("hoso")
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Litestar:
+    """Build the app. Config mistakes (units, plugins) raise `ConfigError` here, before serving;
+    the database and blob store are opened by the lifespan, not at import or build time."""
+    units = load_unit_tree(settings.resolved_units_file())
+    plugins = create_plugin_host(units)
+    runtime = Runtime(settings, units, plugins, create_blob_store(settings), clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        runtime.database = await connect_database(settings)
+        try:
+            yield
+        finally:
+            await runtime.blobs.close()
+            runtime.database.close()
+            runtime.database = None
+
+    api = Router(path=API_PREFIX, route_handlers=[])
+    return Litestar(
+        route_handlers=[health, api],
+        lifespan=[lifespan],
+        state=State({"runtime": runtime}),
+        dependencies={"runtime": Provide(lambda: runtime, use_cache=True, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_max_body_size=settings.max_json_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="hoso",
+            version="0.1.0",
+            description="Electronic documents and work records for Vietnamese state agencies.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+        ),
+    )
+
+
+def app_from_environment() -> Litestar:
+    """Entry point for uvicorn workers (`core.app:app_from_environment`, factory mode)."""
+    return create_app(load_settings())

@@ -1,0 +1,133 @@
+"""The `hoso` command: serve the API, list plugins, check the configuration."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import uvicorn
+
+from core.blobs import describe_blob_store
+from core.database import DatabaseUnreachable, connect_database, redact_url
+from core.plugins import PluginHost, create_plugin_host
+from core.settings import ConfigError, Settings, load_settings
+from core.units.tree import load_unit_tree
+
+app = typer.Typer(help="hoso: electronic documents and work records service.", no_args_is_help=True)
+config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="Settings file (default: HOSO_CONFIG or config/hoso.toml)."),
+]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.secho(f"hoso: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+def _load(config: Path | None, **overrides: Any) -> tuple[Settings, PluginHost]:
+    try:
+        settings = load_settings(config, **overrides)
+        host = create_plugin_host(load_unit_tree(settings.resolved_units_file()))
+    except ConfigError as exc:
+        raise _fail(f"configuration error: {exc}") from None
+    return settings, host
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
+    reload: Annotated[bool, typer.Option(help="Restart when code changes (development).")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Start the HTTP API (OpenAPI docs at /schema)."""
+    overrides = {
+        key: value
+        for key, value in {"host": host, "port": port, "workers": workers}.items()
+        if value is not None
+    }
+    settings, _ = _load(config, **overrides)
+    _check_database_reachable(settings)
+    if config is not None:
+        # Workers build their own settings: hand them the same file.
+        os.environ["HOSO_CONFIG"] = str(config)
+    base = f"http://{settings.host}:{settings.port}"
+    typer.echo(f"hoso: API docs at {base}/schema (Swagger: {base}/schema/swagger)")
+    uvicorn.run(
+        "core.app:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=None if reload else settings.workers,
+        reload=reload,
+        log_level=settings.log_level,
+        log_config=_log_config(),
+    )
+
+
+def _check_database_reachable(settings: Settings) -> None:
+    """Fail fast, in one line, when the configured database does not answer."""
+    if settings.mongodb_url is None:
+        return
+
+    async def probe() -> None:
+        database = await connect_database(settings)
+        database.close()
+
+    try:
+        asyncio.run(probe())
+    except DatabaseUnreachable as exc:
+        raise _fail(str(exc), code=1) from None
+
+
+def _log_config() -> dict[str, Any]:
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["hoso"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
+@app.command()
+def plugins(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """List plugins: where each comes from, its hooks, and the units it is on for."""
+    _, host = _load(config)
+    infos = host.describe()
+    if as_json:
+        typer.echo(json.dumps([asdict(info) for info in infos], ensure_ascii=False, indent=2))
+        return
+    for info in infos:
+        origin = "built-in" if info.builtin else f"package {info.version or '?'}"
+        typer.echo(f"{info.name}  ({info.module}, {origin})")
+        typer.echo(f"  hooks: {', '.join(info.hooks) or '-'}")
+        units = ", ".join(info.units) if info.units else "no unit turns it on"
+        typer.echo(f"  units: {units}")
+
+
+@config_app.command("check")
+def config_check(config: ConfigOption = None) -> None:
+    """Check settings, the units tree and plugins; print what the service would use."""
+    settings, host = _load(config)
+    database = redact_url(settings.mongodb_url) if settings.mongodb_url else "in-memory (not kept)"
+    typer.echo(f"settings: {settings.config_file or 'defaults only'}")
+    typer.echo(f"database: {database}")
+    typer.echo(f"blobs:    {describe_blob_store(settings)}")
+    typer.echo(f"units:    {len(host.units)} from {host.units.source}")
+    typer.echo(f"plugins:  {', '.join(host.plugin_names())}")
+    typer.echo("configuration OK")
+
+
+def main() -> None:
+    app()

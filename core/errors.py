@@ -1,0 +1,58 @@
+"""One error tree for the whole service, turned into RFC 9457 problem details in one place.
+
+Services raise these with a `detail` a clerk's front-end can show as it is; controllers never build
+error responses themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class HosoError(Exception):
+    status_code = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extensions = extensions
+
+
+class InvalidInput(HosoError):
+    status_code = 422
+    title = "Invalid input"
+
+
+class NotFound(HosoError):
+    status_code = 404
+    title = "Not found"
+
+
+class Conflict(HosoError):
+    status_code = 409
+    title = "Conflict"
+
+
+class PermissionDenied(HosoError):
+    status_code = 403
+    title = "Forbidden"
+
+
+class PayloadTooLarge(HosoError):
+    status_code = 413
+    title = "Payload too large"
+
+
+class UnsupportedMediaType(HosoError):
+    status_code = 415
+    title = "Unsupported media type"
+
+
+class ServiceUnavailable(HosoError):
+    status_code = 503
+    title = "Service unavailable"
+
+
+class StartupError(Exception):
+    """The service cannot start; the message is one line naming the part and what to do."""

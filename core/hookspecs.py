@@ -1,0 +1,89 @@
+"""Every hook a plugin can implement. This file is the plugin author's contract.
+
+A plugin is a module or object with functions marked by `hookimpl`:
+
+    import pluggy
+    hookimpl = pluggy.HookimplMarker("hoso")
+
+    @hookimpl
+    def hoso_document_types(unit):
+        return [{"code": "GXN", "name": "Giấy xác nhận", "symbol": "GXN"}]
+
+Rules that hold for every hook:
+
+- Hooks are called per unit: a call for a unit reaches only the plugins that unit turns on in
+  `config/units.toml` (inherited down the units tree). `unit` is a `core.units.tree.Unit`; read your
+  settings for that unit with `unit.settings_for("<your plugin name>")`.
+- Arguments only ever get added, never renamed or removed; accept the ones you need.
+- "firstresult" hooks stop at the first implementation that returns something other than None, the
+  most recently registered plugin first: a unit's own plugin overrides the Decree 30 defaults by
+  returning a value, and defers to them by returning None.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+PROJECT_NAME = "hoso"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def hoso_document_types(unit: Any) -> list[dict[str, Any]] | None:
+    """Document types this plugin offers to `unit`.
+
+    Called whenever the service needs the unit's document types (listing them, validating a
+    document). Return a list of dicts:
+    `{"code": str, "name": str, "symbol": str | None, "schema": <JSON Schema for extra fields>}`.
+    `symbol` is the abbreviation used in document symbols (QĐ, TB, KH…); None for types that have
+    none, such as công văn. A later plugin may return a type with a code already given: its
+    `schema` properties are added to the type's own (a unit adds extra fields to a standard type).
+    All results are collected.
+    """
+
+
+@hookspec(firstresult=True)
+def hoso_number_register(unit: Any, document: dict[str, Any]) -> str | None:
+    """The register (sổ) that numbers `document` in `unit`.
+
+    Called when a document is issued (outgoing) or registered (incoming). `document` is the
+    document's data as the API shows it (`direction`, `type_code`, `secrecy`, …). Return a register
+    key such as "outgoing", "incoming" or "outgoing-secret"; numbers run from 1 each calendar year
+    within one (unit, register). firstresult: stops at the first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def hoso_format_document_number(
+    unit: Any, document: dict[str, Any], number: int, register: str
+) -> dict[str, str] | None:
+    """The printed number and symbol of `document`, which has taken `number` in `register`.
+
+    Return `{"number": "05", "symbol": "QĐ-UBND"}`; the service shows them as `Số: 05/QĐ-UBND`
+    (D30 Art. 15, App. I). firstresult: stops at the first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def hoso_format_record_code(
+    unit: Any, record: dict[str, Any], year: int, ordinal: int
+) -> str | None:
+    """The code (mã hồ sơ) of `record`, the `ordinal`-th record of its heading or list in `year`.
+
+    Default (TT01 Art. 16.3): `<agency identifier>.<year>.<number and symbol>`, for example
+    `000.00.00.H25.2024.01.TH`. firstresult: stops at the first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def hoso_record_list_template(unit: Any, year: int) -> dict[str, Any] | None:
+    """The starting shape of `unit`'s annual record list (danh mục hồ sơ) for `year`.
+
+    Return `{"numbering": "whole_list" | "per_heading", "headings": [{"symbol": "TH",
+    "title": "...", "headings": [...], "records": [{"title": ..., "retention": "20 năm"}]}]}`
+    (D30 Art. 28, App. V). firstresult: stops at the first non-None result.
+    """

@@ -1,0 +1,143 @@
+"""The plugin manager: load every plugin once, and call hooks for one unit at a time."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+import pluggy
+
+from core import hookspecs
+from core.settings import ConfigError
+from core.units.tree import Unit, UnitTree
+
+ENTRY_POINT_GROUP = "hoso"
+
+# Plugins that ship with the core, by the name units use to turn them on.
+BUILTIN_PLUGINS: dict[str, str] = {
+    "decree30": "plugins.decree30",
+}
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    name: str
+    module: str
+    version: str | None
+    hooks: list[str]
+    units: list[str]
+    builtin: bool
+
+
+class UnitHooks:
+    """Hook callers that reach only the plugins turned on for one unit.
+
+    `hooks.hoso_document_types(unit=unit)` behaves like `pm.hook.hoso_document_types(...)`
+    restricted to the unit's plugins (pluggy's `subset_hook_caller`).
+    """
+
+    def __init__(self, manager: pluggy.PluginManager, unit: Unit) -> None:
+        self.unit = unit
+        self._manager = manager
+        self._inactive = [
+            plugin for name, plugin in manager.list_name_plugin() if name not in unit.plugins
+        ]
+        self._callers: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("hoso_"):
+            raise AttributeError(name)
+        if name not in self._callers:
+            self._callers[name] = self._manager.subset_hook_caller(name, self._inactive)
+        return self._callers[name]
+
+
+class PluginHost:
+    """All plugins, loaded once, and the units tree that says who has which on."""
+
+    def __init__(
+        self, manager: pluggy.PluginManager, units: UnitTree, versions: dict[str, str]
+    ) -> None:
+        self.manager = manager
+        self.units = units
+        self.versions = versions
+        self._unit_hooks: dict[str, UnitHooks] = {}
+
+    def for_unit(self, unit: Unit | str) -> UnitHooks:
+        code = unit if isinstance(unit, str) else unit.code
+        if code not in self._unit_hooks:
+            found = self.units.get(code)
+            if found is None:
+                raise KeyError(code)
+            self._unit_hooks[code] = UnitHooks(self.manager, found)
+        return self._unit_hooks[code]
+
+    def plugin_names(self) -> list[str]:
+        return [name for name, _ in self.manager.list_name_plugin()]
+
+    def describe(self) -> list[PluginInfo]:
+        infos = []
+        for name in self.plugin_names():
+            plugin = self.manager.get_plugin(name)
+            hooks = sorted(caller.name for caller in self.manager.get_hookcallers(plugin) or [])
+            infos.append(
+                PluginInfo(
+                    name=name,
+                    module=getattr(plugin, "__name__", type(plugin).__name__),
+                    version=self.versions.get(name),
+                    hooks=hooks,
+                    units=[unit.code for unit in self.units.units_with_plugin(name)],
+                    builtin=name in BUILTIN_PLUGINS,
+                )
+            )
+        return infos
+
+
+def load_plugins() -> tuple[pluggy.PluginManager, dict[str, str]]:
+    """Built-in plugins, then installed packages of the entry point group `hoso`.
+
+    Returns the manager and the version of each plugin that came from an installed package.
+    """
+    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    for name, module_name in BUILTIN_PLUGINS.items():
+        manager.register(importlib.import_module(module_name), name=name)
+    versions = _load_entry_points(manager)
+    try:
+        # A misspelled `hoso_*` function must stop the start, not be silently ignored.
+        manager.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise ConfigError(f"plugin {exc.plugin!r}: {exc}") from None
+    return manager, versions
+
+
+def _load_entry_points(manager: pluggy.PluginManager) -> dict[str, str]:
+    versions: dict[str, str] = {}
+    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if manager.get_plugin(entry_point.name) is not None or manager.is_blocked(entry_point.name):
+            continue
+        try:
+            plugin = entry_point.load()
+        except Exception as exc:  # a broken package must name itself, not crash with a traceback
+            raise ConfigError(
+                f"plugin '{entry_point.name}' ({entry_point.value}) cannot be loaded: {exc}"
+            ) from None
+        manager.register(plugin, name=entry_point.name)
+        if entry_point.dist is not None:
+            versions[entry_point.name] = entry_point.dist.version
+    return versions
+
+
+def create_plugin_host(units: UnitTree) -> PluginHost:
+    manager, versions = load_plugins()
+    known = {name for name, _ in manager.list_name_plugin()}
+    for unit in units:
+        unknown = sorted(set(unit.plugins) - known)
+        if unknown:
+            raise ConfigError(
+                f"units file {units.source}: unit {unit.code} turns on unknown plugin(s) "
+                f"{', '.join(unknown)}; installed: {', '.join(sorted(known))}"
+            )
+    return PluginHost(manager, units, versions)

@@ -1,0 +1,93 @@
+"""Exception handlers: every error leaves the service as `application/problem+json`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from core.errors import HosoError
+from storage import BlobStoreUnavailable
+
+logger = logging.getLogger("hoso")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, **extensions: Any) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    body["detail"] = detail
+    body.update(extensions)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def handle_hoso_error(request: Request[Any, Any, Any], exc: HosoError) -> Response[dict[str, Any]]:
+    return problem(exc.status_code, exc.title, exc.detail, **exc.extensions)
+
+
+def handle_validation(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[dict[str, Any]]:
+    """Litestar's own request validation: malformed JSON, wrong types, missing fields."""
+    errors = _field_errors(exc.extra)
+    if not errors:
+        return problem(400, "Bad request", _plain(exc.detail))
+    names = ", ".join(error["field"] for error in errors)
+    return problem(422, "Invalid input", f"Check these fields: {names}.", errors=errors)
+
+
+def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    title = {
+        404: "Not found",
+        405: "Method not allowed",
+        413: "Payload too large",
+        415: "Unsupported media type",
+    }.get(exc.status_code, "Error")
+    detail = _plain(exc.detail)
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"There is nothing at {request.url.path}. See /schema for the API."
+    if exc.status_code == 413:
+        detail = "The request body is larger than this service accepts."
+    return problem(exc.status_code, title, detail)
+
+
+def handle_blob_unavailable(
+    request: Request[Any, Any, Any], exc: BlobStoreUnavailable
+) -> Response[dict[str, Any]]:
+    return problem(503, "Service unavailable", f"The file store is not answering: {exc}")
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    logger.exception("unexpected error on %s %s", request.method, request.url.path)
+    return problem(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "Internal server error",
+        "Something went wrong on the server; nothing was changed. Report the time of the request.",
+    )
+
+
+def _plain(detail: Any) -> str:
+    return detail if isinstance(detail, str) else str(detail)
+
+
+def _field_errors(extra: Any) -> list[dict[str, str]]:
+    if not isinstance(extra, list):
+        return []
+    errors = []
+    for item in extra:
+        if isinstance(item, dict) and "message" in item:
+            key = str(item.get("key") or "body")
+            errors.append({"field": key, "message": str(item["message"])})
+    return errors
+
+
+EXCEPTION_HANDLERS = {
+    HosoError: handle_hoso_error,
+    ValidationException: handle_validation,
+    BlobStoreUnavailable: handle_blob_unavailable,
+    HTTPException: handle_http,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,29 @@
+"""What a running service holds: settings, units, plugins, database and blob store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from core.database import Database
+from core.plugins import PluginHost
+from core.settings import Settings
+from core.units.tree import UnitTree
+from storage import BlobStore
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    units: UnitTree
+    plugins: PluginHost
+    blobs: BlobStore
+    # Set by the app's lifespan once the database answers.
+    database: Database | None = None
+    # The service's clock; tests replace it to cross a year boundary.
+    clock: Callable[[], datetime] = field(default=utc_now)

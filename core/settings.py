@@ -1,0 +1,181 @@
+"""Service settings: `config/hoso.toml` (commented defaults) overridden by `HOSO_*` variables.
+
+Precedence, strongest first: values passed to `load_settings(...)` (tests, CLI flags),
+environment variables `HOSO_<KEY>`, the TOML file, the defaults written here.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "HOSO_"
+REPO_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+
+# The file `Settings` reads while it is being built (pydantic-settings builds sources per call).
+_config_file_in_use: ContextVar[Path | None] = ContextVar("hoso_config_file", default=None)
+
+
+class ConfigError(Exception):
+    """A configuration file or value is wrong; the message is one line a person can act on."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    # HTTP server
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64)
+    log_level: str = Field("info", pattern="^(critical|error|warning|info|debug)$")
+
+    # Document database: MongoDB 6+ or a MongoDB-compatible server. Empty: in-memory store.
+    mongodb_url: str | None = None
+    mongodb_database: str = Field("hoso", min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
+    mongodb_timeout_seconds: float = Field(5.0, gt=0, le=120)
+
+    # Blob store: an S3-compatible server when `s3_endpoint` is set, else a directory on disk.
+    blob_dir: Path = Path("var/blobs")
+    s3_endpoint: str | None = None
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_bucket: str = Field("hoso", min_length=3, max_length=63, pattern=r"^[a-z0-9][a-z0-9.-]+$")
+    s3_secure: bool = False
+    s3_region: str | None = None
+
+    # Units tree and per-unit plugins. Empty: `units.toml` beside the config file.
+    units_file: Path | None = None
+
+    # Request limits: JSON bodies, and uploaded files.
+    max_json_body_bytes: int = Field(1_048_576, ge=1024)
+    max_upload_bytes: int = Field(104_857_600, ge=1)
+    allowed_media_types: list[str] = Field(
+        default_factory=lambda: [
+            "application/pdf",
+            "application/xml",
+            "text/xml",
+            "image/png",
+            "image/jpeg",
+            "image/tiff",
+            "application/msword",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.ms-excel",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/zip",
+            "text/plain",
+        ]
+    )
+
+    @field_validator("mongodb_url", "s3_endpoint", "s3_region", mode="before")
+    @classmethod
+    def _empty_means_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("mongodb_url")
+    @classmethod
+    def _mongodb_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError("must start with mongodb:// or mongodb+srv://")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = _config_file_in_use.get()
+        if config_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+    @property
+    def config_file(self) -> Path | None:
+        return self._config_file
+
+    def resolved_units_file(self) -> Path:
+        if self.units_file is not None:
+            return self.units_file
+        base = self._config_file.parent if self._config_file else REPO_CONFIG_DIR
+        return base / "units.toml"
+
+    _config_file: Path | None = None
+
+
+def default_config_file() -> Path | None:
+    """`HOSO_CONFIG` if set; else `./config/hoso.toml`; else the one shipped beside the code."""
+    explicit = os.environ.get(f"{ENV_PREFIX}CONFIG")
+    if explicit:
+        return Path(explicit)
+    for candidate in (Path("config/hoso.toml"), REPO_CONFIG_DIR / "hoso.toml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings, or raise `ConfigError` naming the file or variable, the key and the fault."""
+    path = config_file if config_file is not None else default_config_file()
+    if path is not None:
+        _check_toml(path)
+    token = _config_file_in_use.set(path)
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe_first_error(exc, path, overrides)) from None
+    finally:
+        _config_file_in_use.reset(token)
+    object.__setattr__(settings, "_config_file", path)
+    return settings
+
+
+def _check_toml(path: Path) -> None:
+    try:
+        with path.open("rb") as handle:
+            tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"configuration file {path} cannot be read: {exc.strerror}") from None
+
+
+def _describe_first_error(
+    exc: ValidationError, path: Path | None, overrides: dict[str, Any]
+) -> str:
+    error = exc.errors()[0]
+    key = ".".join(str(part) for part in error["loc"]) or "?"
+    top_key = str(error["loc"][0]) if error["loc"] else key
+    env_name = f"{ENV_PREFIX}{top_key.upper()}"
+    if top_key in overrides:
+        where = f"option {top_key}"
+    elif any(name.upper() == env_name for name in os.environ):
+        where = f"environment variable {env_name}"
+    elif path is not None:
+        where = f"configuration file {path}, key '{key}'"
+    else:
+        where = f"setting '{key}'"
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown setting (check the spelling against config/hoso.toml)"
+    got = error.get("input")
+    shown = f" (got {got!r})" if got is not None and error["type"] != "extra_forbidden" else ""
+    more = len(exc.errors()) - 1
+    tail = f"; and {more} more problem(s)" if more else ""
+    return f"{where}: {message}{shown}{tail}"

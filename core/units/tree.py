@@ -1,0 +1,195 @@
+"""The units tree from `config/units.toml`: who exists, who is whose parent, which plugins are on.
+
+Plugins and their settings are inherited down the tree (province → department/district → commune).
+A unit's own `[unit.plugins.<name>]` table is merged over what it inherits (its keys win), and
+`<name> = false` turns an inherited plugin off for that unit and everything below it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from core.settings import ConfigError
+
+DEFAULT_LEVELS = ["province", "department", "district", "commune"]
+
+# Agency identifier code (D30 App. VI `OrganId`, String(13)): four dot-separated groups, the most
+# specific first, the last being the level-1 body (G + 2 digits central, H + 2 digits province).
+IDENTIFIER_PATTERN = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[GH]\d{2}$")
+
+
+class UnitEntry(BaseModel):
+    """One `[[unit]]` table as written in the config file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str
+    name: str = Field(min_length=1, max_length=200)
+    abbreviation: str = Field(min_length=1, max_length=20, pattern=r"^[A-ZĐ][A-Za-zĐđ0-9]*$")
+    level: str
+    parent: str | None = None
+    plugins: dict[str, dict[str, Any] | bool] = Field(default_factory=dict)
+
+    @field_validator("code")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not IDENTIFIER_PATTERN.match(value):
+            raise ValueError("must be an agency identifier like 000.00.00.H25 (NNN.NN.NN.Xnn)")
+        return value
+
+
+class UnitsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    levels: list[str] = Field(default_factory=lambda: list(DEFAULT_LEVELS), min_length=1)
+    unit: list[UnitEntry] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+    abbreviation: str
+    level: str
+    parent: str | None
+    # Effective plugins after inheritance: plugin name → its settings for this unit.
+    plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def settings_for(self, plugin_name: str) -> dict[str, Any]:
+        """This unit's settings for one plugin (empty when the plugin has none or is off)."""
+        return dict(self.plugins.get(plugin_name, {}))
+
+
+class UnitTree:
+    def __init__(self, units: list[Unit], levels: list[str], source: Path | None = None) -> None:
+        self.levels = levels
+        self.source = source
+        self._units = {unit.code: unit for unit in units}
+        self._children: dict[str | None, list[str]] = {}
+        for unit in units:
+            self._children.setdefault(unit.parent, []).append(unit.code)
+
+    def __iter__(self) -> Iterator[Unit]:
+        return iter(self._units.values())
+
+    def __len__(self) -> int:
+        return len(self._units)
+
+    def get(self, code: str) -> Unit | None:
+        return self._units.get(code)
+
+    def roots(self) -> list[Unit]:
+        return [self._units[code] for code in self._children.get(None, [])]
+
+    def children(self, code: str) -> list[Unit]:
+        return [self._units[child] for child in self._children.get(code, [])]
+
+    def subtree(self, code: str) -> list[Unit]:
+        """The unit and everything below it, parents before children."""
+        found: list[Unit] = []
+        pending = [code]
+        while pending:
+            current = pending.pop(0)
+            found.append(self._units[current])
+            pending.extend(self._children.get(current, []))
+        return found
+
+    def units_with_plugin(self, plugin_name: str) -> list[Unit]:
+        return [unit for unit in self._units.values() if plugin_name in unit.plugins]
+
+
+def load_unit_tree(path: Path) -> UnitTree:
+    """Read and check the units file; raise `ConfigError` with one line saying what is wrong."""
+    try:
+        with path.open("rb") as handle:
+            raw = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"units file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"units file {path} is not valid TOML: {exc}") from None
+    try:
+        parsed = UnitsFile.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = _describe_location(raw, error["loc"])
+        raise ConfigError(f"units file {path}, {where}: {error['msg']}") from None
+    return build_unit_tree(parsed, path)
+
+
+def build_unit_tree(parsed: UnitsFile, source: Path | None = None) -> UnitTree:
+    where = f"units file {source}" if source else "units"
+    entries: dict[str, UnitEntry] = {}
+    for entry in parsed.unit:
+        if entry.code in entries:
+            raise ConfigError(f"{where}: unit code {entry.code} appears twice")
+        if entry.level not in parsed.levels:
+            raise ConfigError(
+                f"{where}: unit {entry.code} has level '{entry.level}', "
+                f"expected one of {', '.join(parsed.levels)}"
+            )
+        entries[entry.code] = entry
+    for entry in entries.values():
+        if entry.parent is not None and entry.parent not in entries:
+            raise ConfigError(
+                f"{where}: unit {entry.code} names parent {entry.parent}, not defined"
+            )
+    units: list[Unit] = []
+    for code in _parents_first(entries, where):
+        entry = entries[code]
+        inherited = next((u.plugins for u in units if u.code == entry.parent), {})
+        units.append(
+            Unit(
+                code=entry.code,
+                name=entry.name,
+                abbreviation=entry.abbreviation,
+                level=entry.level,
+                parent=entry.parent,
+                plugins=_merge_plugins(inherited, entry.plugins),
+            )
+        )
+    return UnitTree(units, parsed.levels, source)
+
+
+def _parents_first(entries: dict[str, UnitEntry], where: str) -> list[str]:
+    ordered: list[str] = []
+    placed: set[str] = set()
+    remaining = dict(entries)
+    while remaining:
+        ready = [c for c, e in remaining.items() if e.parent is None or e.parent in placed]
+        if not ready:
+            raise ConfigError(f"{where}: units {', '.join(sorted(remaining))} form a parent cycle")
+        for code in ready:
+            ordered.append(code)
+            placed.add(code)
+            del remaining[code]
+    return ordered
+
+
+def _merge_plugins(
+    inherited: dict[str, dict[str, Any]], own: dict[str, dict[str, Any] | bool]
+) -> dict[str, dict[str, Any]]:
+    merged = {name: dict(values) for name, values in inherited.items()}
+    for name, value in own.items():
+        if value is False:
+            merged.pop(name, None)
+        elif value is True:
+            merged.setdefault(name, {})
+        else:
+            merged[name] = {**merged.get(name, {}), **value}
+    return merged
+
+
+def _describe_location(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
+    if len(loc) >= 2 and loc[0] == "unit" and isinstance(loc[1], int):
+        units = raw.get("unit", [])
+        code = units[loc[1]].get("code", "?") if loc[1] < len(units) else "?"
+        rest = ".".join(str(part) for part in loc[2:]) or "entry"
+        return f"unit {code} (entry {loc[1] + 1}), key '{rest}'"
+    return "key '" + ".".join(str(part) for part in loc) + "'"

@@ -1,0 +1,76 @@
+"""Decree 30/2020/NĐ-CP defaults: standard document types, registers, number/symbol and record code.
+
+Turned on at the province root in `config/units.toml`, so every unit inherits it. A unit's own
+plugin overrides any of these hooks by returning a value; returning None falls back to these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+from plugins.decree30.types import STANDARD_TYPES, standard_types
+
+hookimpl = pluggy.HookimplMarker("hoso")
+
+_SYMBOLS = {code: symbol for code, _, symbol in STANDARD_TYPES}
+
+
+def format_ordinal(number: int) -> str:
+    """Numbers below 10 take a leading zero (`05`), others not (`15`, `123`) — D30 Art. 15."""
+    return f"{number:02d}"
+
+
+@hookimpl
+def hoso_document_types(unit: Any) -> list[dict[str, Any]]:
+    return standard_types()
+
+
+@hookimpl
+def hoso_number_register(unit: Any, document: dict[str, Any]) -> str:
+    # Secret documents have their own series (D30 Art. 15); incoming documents share one series
+    # for paper and electronic (Art. 22).
+    direction = document.get("direction", "outgoing")
+    if direction == "incoming":
+        return "incoming"
+    if document.get("secrecy"):
+        return f"{direction}-secret"
+    return direction
+
+
+@hookimpl
+def hoso_format_document_number(
+    unit: Any, document: dict[str, Any], number: int, register: str
+) -> dict[str, str]:
+    type_symbol = document.get("type_symbol") or _SYMBOLS.get(document.get("type_code", ""))
+    if type_symbol:
+        symbol = f"{type_symbol}-{unit.abbreviation}"
+    else:
+        # Công văn: issuer, then the drafting section or field (`05/BNV-VP`, `12/UBND-VX`).
+        section = document.get("drafting_section")
+        symbol = f"{unit.abbreviation}-{section}" if section else unit.abbreviation
+    return {"number": format_ordinal(number), "symbol": symbol}
+
+
+@hookimpl
+def hoso_format_record_code(unit: Any, record: dict[str, Any], year: int, ordinal: int) -> str:
+    # TT01 Art. 16.3: <agency identifier>.<year formed>.<record number and symbol>.
+    heading = record.get("heading_symbol")
+    number_and_symbol = (
+        f"{format_ordinal(ordinal)}.{heading}" if heading else format_ordinal(ordinal)
+    )
+    return f"{unit.code}.{year}.{number_and_symbol}"
+
+
+@hookimpl
+def hoso_record_list_template(unit: Any, year: int) -> dict[str, Any]:
+    # D30 App. V: headings follow the organisation or the fields of work; numbering either runs
+    # through the whole list or restarts in each big heading (the agency chooses).
+    settings = unit.settings_for("decree30")
+    return {
+        "numbering": settings.get("record_numbering", "per_heading"),
+        "headings": [
+            {"symbol": "TH", "title": "Tổng hợp", "headings": [], "records": []},
+        ],
+    }

@@ -1,0 +1,268 @@
+"""Blob store on any S3-compatible server (MinIO, versitygw, Ceph RGW, AWS S3, ...).
+
+Only plain S3 operations are used: PUT/multipart upload, GET, HEAD, DELETE, presigned GET,
+HEAD/PUT bucket. The `minio` SDK is synchronous, so every call runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import tempfile
+from collections.abc import AsyncIterable, AsyncIterator, Callable
+from datetime import timedelta
+from typing import BinaryIO, TypeVar
+
+import anyio
+import anyio.to_thread
+import certifi
+import urllib3
+from minio import Minio
+from minio.error import MinioException, S3Error
+from minio.helpers import MAX_PART_SIZE, MIN_PART_SIZE, check_bucket_name
+
+from storage.base import (
+    CHUNK_SIZE,
+    DEFAULT_CONTENT_TYPE,
+    BlobInfo,
+    BlobNotFound,
+    BlobStoreUnavailable,
+    new_key,
+    spool,
+    validate_key,
+)
+
+T = TypeVar("T")
+
+# A refused or black-holed endpoint must fail fast (health checks, request handlers), while
+# a slow server writing a large part still gets time to answer.
+_CONNECT_TIMEOUT = 1.5
+_READ_TIMEOUT = 60.0
+_CHECK_TIMEOUT = 3.0
+
+_NOT_FOUND_CODES = frozenset({"NoSuchKey", "NoSuchBucket", "NoSuchObject"})
+_SHA256_HEADER = "x-amz-meta-sha256"
+
+
+class S3BlobStore:
+    def __init__(
+        self,
+        endpoint: str,
+        access_key: str,
+        secret_key: str,
+        bucket: str,
+        *,
+        secure: bool = False,
+        region: str | None = None,
+        part_size: int = 16 * 1024 * 1024,
+    ) -> None:
+        # Misconfiguration should fail at startup, not on the first upload.
+        check_bucket_name(bucket)
+        if not MIN_PART_SIZE <= part_size <= MAX_PART_SIZE:
+            raise ValueError(f"part_size must be between {MIN_PART_SIZE} and {MAX_PART_SIZE}")
+        self._bucket = bucket
+        self._part_size = part_size
+        self._url = f"{'https' if secure else 'http'}://{endpoint}"
+        # The SDK's default pool waits 5 minutes to connect and retries 5 times, which would
+        # stall health checks and requests for minutes when the server is down.
+        self._http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=_CONNECT_TIMEOUT, read=_READ_TIMEOUT),
+            maxsize=10,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+            retries=urllib3.Retry(
+                total=3,
+                connect=1,
+                read=1,
+                backoff_factor=0.2,
+                status_forcelist=(500, 502, 503, 504),
+            ),
+        )
+        self._client = Minio(
+            endpoint,
+            access_key=access_key,
+            secret_key=secret_key,
+            secure=secure,
+            region=region,
+            http_client=self._http,
+        )
+        self._bucket_ready = False
+        self._bucket_lock = anyio.Lock()
+
+    def __repr__(self) -> str:
+        return f"S3BlobStore({self._url!r}, bucket={self._bucket!r})"
+
+    async def start(self) -> None:
+        """Create the bucket if it is missing. Cheap after the first success."""
+        if self._bucket_ready:
+            return
+        async with self._bucket_lock:
+            if not self._bucket_ready:
+                await self._run("create the bucket", self._create_bucket_if_missing)
+                self._bucket_ready = True
+
+    async def put(
+        self,
+        chunks: AsyncIterable[bytes],
+        *,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+        max_size: int | None = None,
+    ) -> BlobInfo:
+        # Before reading the client's data: if S3 is down, say so without consuming it.
+        await self.start()
+        key = new_key()
+        # Spooling to disk first means the size limit is enforced before anything reaches
+        # S3, the digest can be stored as object metadata, and the SDK knows the length, so
+        # it can upload in parts holding one part in memory at a time.
+        spool_file = await self._create_spool_file()
+        try:
+            size, sha256 = await spool(
+                chunks, spool_file, max_size=max_size, where="the upload spool file"
+            )
+            await anyio.to_thread.run_sync(spool_file.seek, 0)
+            upload = functools.partial(
+                self._client.put_object,
+                self._bucket,
+                key,
+                spool_file,
+                size,
+                content_type=content_type,
+                metadata={_SHA256_HEADER: sha256},
+                part_size=self._part_size,
+                # Parallel parts would each sit in memory; one at a time bounds memory use
+                # per upload to a single part.
+                num_parallel_uploads=1,
+            )
+            try:
+                await self._run("upload the blob", upload)
+            except BaseException:
+                # The object may exist even though the call failed (response lost, or
+                # cancelled after completion); the key is fresh, so removing it is safe.
+                with anyio.CancelScope(shield=True):
+                    await self._remove_quietly(key)
+                raise
+        finally:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_close_quietly, spool_file)
+        return BlobInfo(key=key, size=size, sha256=sha256, content_type=content_type)
+
+    async def open(self, key: str) -> AsyncIterator[bytes]:
+        # HEAD first, so a missing blob is reported before any chunk; the GET happens when
+        # iteration starts, so an iterator that is never consumed holds no connection.
+        await self.stat(key)
+        return self._read(key)
+
+    async def _read(self, key: str) -> AsyncIterator[bytes]:
+        get = functools.partial(self._client.get_object, self._bucket, key)
+        response = await self._run("download the blob", get, key=key)
+        read = functools.partial(response.read, CHUNK_SIZE, decode_content=False)
+        try:
+            while chunk := await self._run("download the blob", read):
+                yield chunk
+        finally:
+            # Neither call waits on the network: close() drops an unfinished connection.
+            response.close()
+            response.release_conn()
+
+    async def stat(self, key: str) -> BlobInfo:
+        head = functools.partial(self._client.stat_object, self._bucket, validate_key(key))
+        obj = await self._run("read blob metadata", head, key=key)
+        sha256 = obj.metadata.get(_SHA256_HEADER) if obj.metadata is not None else None
+        return BlobInfo(
+            key=key,
+            size=obj.size or 0,
+            sha256=sha256,
+            content_type=obj.content_type or DEFAULT_CONTENT_TYPE,
+        )
+
+    async def delete(self, key: str) -> None:
+        try:
+            remove = functools.partial(self._client.remove_object, self._bucket, validate_key(key))
+            # S3 already treats deleting a missing key as success; a missing bucket is the
+            # only not-found case left.
+            await self._run("delete the blob", remove, key=key)
+        except BlobNotFound:
+            return
+
+    async def presigned_get_url(self, key: str, expires: timedelta) -> str | None:
+        sign = functools.partial(
+            self._client.presigned_get_object, self._bucket, validate_key(key), expires=expires
+        )
+        return await self._run("sign a download URL", sign)
+
+    async def check(self) -> None:
+        # Always asks the server (never trusts the cached bucket flag), bounded in time even
+        # if DNS or the network hangs: the abandoned thread finishes on its own.
+        with anyio.move_on_after(_CHECK_TIMEOUT) as scope:
+            await self._run("reach the bucket", self._create_bucket_if_missing, abandon=True)
+            self._bucket_ready = True
+        if scope.cancelled_caught:
+            raise BlobStoreUnavailable(
+                f"S3 endpoint {self._url} did not answer within {_CHECK_TIMEOUT:g} s"
+            )
+
+    async def close(self) -> None:
+        self._http.clear()
+
+    def _create_bucket_if_missing(self) -> None:
+        if self._client.bucket_exists(self._bucket):
+            return
+        try:
+            self._client.make_bucket(self._bucket)
+        except S3Error as exc:
+            # Another process created it between the two calls.
+            if exc.code != "BucketAlreadyOwnedByYou":
+                raise
+
+    async def _create_spool_file(self) -> BinaryIO:
+        try:
+            # Anonymous temp file: the OS deletes it even if the process dies. Honours TMPDIR.
+            return await anyio.to_thread.run_sync(
+                functools.partial(tempfile.TemporaryFile, prefix="hoso-upload-")
+            )
+        except OSError as exc:
+            raise BlobStoreUnavailable(
+                f"cannot create the upload spool file in {tempfile.gettempdir()}: {exc}"
+            ) from exc
+
+    async def _remove_quietly(self, key: str) -> None:
+        with contextlib.suppress(BlobNotFound, BlobStoreUnavailable):
+            await self._run(
+                "remove a failed upload",
+                functools.partial(self._client.remove_object, self._bucket, key),
+                key=key,
+            )
+
+    async def _run(
+        self,
+        action: str,
+        func: Callable[[], T],
+        *,
+        key: str | None = None,
+        abandon: bool = False,
+    ) -> T:
+        """Run an SDK call in a thread and turn its failures into blob-store errors.
+
+        Not-found codes become BlobNotFound only when `key` says what was looked up;
+        everything else means the store is unusable right now.
+        """
+        try:
+            return await anyio.to_thread.run_sync(func, abandon_on_cancel=abandon)
+        except S3Error as exc:
+            if key is not None and exc.code in _NOT_FOUND_CODES:
+                raise BlobNotFound(key) from exc
+            raise BlobStoreUnavailable(
+                f"S3 storage at {self._url} (bucket {self._bucket!r}) refused to {action}: "
+                f"{exc.code}: {exc.message}"
+            ) from exc
+        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
+            reason = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) else exc
+            raise BlobStoreUnavailable(
+                f"S3 storage at {self._url} (bucket {self._bucket!r}) could not {action}: {reason}"
+            ) from exc
+
+
+def _close_quietly(handle: BinaryIO) -> None:
+    with contextlib.suppress(OSError):
+        handle.close()
