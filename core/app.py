@@ -15,16 +15,22 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from core.blobs import create_blob_store
 from core.database import connect_database
+from core.documents.api import DocumentController
+from core.documents.files_api import FileController
+from core.documents.types_api import DocumentTypeController
 from core.health import health
+from core.numbering.api import RegisterController
 from core.plugins import create_plugin_host
 from core.problems import EXCEPTION_HANDLERS
 from core.runtime import Runtime, utc_now
 from core.settings import Settings, load_settings
+from core.units.api import UnitController
 from core.units.tree import load_unit_tree
 
 logger = logging.getLogger("hoso")
 
 API_PREFIX = "/api/v1"
+MULTIPART_OVERHEAD_BYTES = 1_048_576
 
 
 def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Litestar:
@@ -44,7 +50,22 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             runtime.database.close()
             runtime.database = None
 
-    api = Router(path=API_PREFIX, route_handlers=[])
+    # Uploads may be far larger than JSON bodies: they get their own limit (plus multipart slack).
+    uploads = Router(
+        path="/",
+        route_handlers=[FileController],
+        request_max_body_size=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
+    )
+    api = Router(
+        path=API_PREFIX,
+        route_handlers=[
+            UnitController,
+            DocumentTypeController,
+            DocumentController,
+            RegisterController,
+            uploads,
+        ],
+    )
     return Litestar(
         route_handlers=[health, api],
         lifespan=[lifespan],

@@ -7,4 +7,12 @@ from __future__ import annotations
 
 from beanie import Document
 
-DOCUMENT_MODELS: list[type[Document]] = []
+from core.documents.models import CustomDocumentType, FileVersion, StoredDocument
+from core.numbering.models import RegisterEntry
+
+DOCUMENT_MODELS: list[type[Document]] = [
+    StoredDocument,
+    FileVersion,
+    CustomDocumentType,
+    RegisterEntry,
+]

@@ -130,6 +130,17 @@ def _load_entry_points(manager: pluggy.PluginManager) -> dict[str, str]:
     return versions
 
 
+def call_in_registration_order(hook_caller: Any, **kwargs: Any) -> list[tuple[str, Any]]:
+    """Call each implementation of a collecting hook, oldest plugin first, keeping who said what.
+
+    pluggy's own call answers newest first and drops None results, which loses the pairing.
+    """
+    return [
+        (impl.plugin_name, impl.function(*[kwargs[name] for name in impl.argnames]))
+        for impl in hook_caller.get_hookimpls()
+    ]
+
+
 def create_plugin_host(units: UnitTree) -> PluginHost:
     manager, versions = load_plugins()
     known = {name for name, _ in manager.list_name_plugin()}

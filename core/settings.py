@@ -11,6 +11,7 @@ import tomllib
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -39,6 +40,12 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=64)
     log_level: str = Field("info", pattern="^(critical|error|warning|info|debug)$")
+
+    # Calendar of the agencies: numbers restart on 1 January in this time zone (D30 Art. 15).
+    timezone: str = "Asia/Ho_Chi_Minh"
+    # Secret documents (Mật, Tối mật, Tuyệt mật) are handled under the state-secrets law, outside
+    # Internet-connected systems; turn on only where the deployment is approved for them.
+    accept_secret_documents: bool = False
 
     # Document database: MongoDB 6+ or a MongoDB-compatible server. Empty: in-memory store.
     mongodb_url: str | None = None
@@ -81,6 +88,19 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_means_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone; use an IANA name like Asia/Ho_Chi_Minh") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @field_validator("mongodb_url")
     @classmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator, Callable
@@ -20,7 +21,7 @@ import certifi
 import urllib3
 from minio import Minio
 from minio.error import MinioException, S3Error
-from minio.helpers import MAX_PART_SIZE, MIN_PART_SIZE, check_bucket_name
+from minio.helpers import MAX_MULTIPART_COUNT, MAX_PART_SIZE, MIN_PART_SIZE, check_bucket_name
 
 from storage.base import (
     CHUNK_SIZE,
@@ -36,10 +37,11 @@ from storage.base import (
 T = TypeVar("T")
 
 # A refused or black-holed endpoint must fail fast (health checks, request handlers), while
-# a slow server writing a large part still gets time to answer.
-_CONNECT_TIMEOUT = 1.5
+# a slow server writing a large part still gets time to answer. Two connect attempts fit
+# inside the check timeout, which stays under the 3 s a health endpoint typically allows.
+_CONNECT_TIMEOUT = 1.0
 _READ_TIMEOUT = 60.0
-_CHECK_TIMEOUT = 3.0
+_CHECK_TIMEOUT = 2.5
 
 _NOT_FOUND_CODES = frozenset({"NoSuchKey", "NoSuchBucket", "NoSuchObject"})
 _SHA256_HEADER = "x-amz-meta-sha256"
@@ -55,13 +57,15 @@ class S3BlobStore:
         *,
         secure: bool = False,
         region: str | None = None,
-        part_size: int = 16 * 1024 * 1024,
+        part_size: int = 8 * 1024 * 1024,
     ) -> None:
         # Misconfiguration should fail at startup, not on the first upload.
-        check_bucket_name(bucket)
+        check_bucket_name(bucket, strict=True)
         if not MIN_PART_SIZE <= part_size <= MAX_PART_SIZE:
             raise ValueError(f"part_size must be between {MIN_PART_SIZE} and {MAX_PART_SIZE}")
         self._bucket = bucket
+        # The SDK keeps the previous part referenced while it reads the next one, so an
+        # upload holds up to two parts in memory: 8 MiB parts keep that near 16 MiB.
         self._part_size = part_size
         self._url = f"{'https' if secure else 'http'}://{endpoint}"
         # The SDK's default pool waits 5 minutes to connect and retries 5 times, which would
@@ -114,7 +118,7 @@ class S3BlobStore:
         key = new_key()
         # Spooling to disk first means the size limit is enforced before anything reaches
         # S3, the digest can be stored as object metadata, and the SDK knows the length, so
-        # it can upload in parts holding one part in memory at a time.
+        # it uploads in parts with memory bounded by the part size, not the object size.
         spool_file = await self._create_spool_file()
         try:
             size, sha256 = await spool(
@@ -129,9 +133,11 @@ class S3BlobStore:
                 size,
                 content_type=content_type,
                 metadata={_SHA256_HEADER: sha256},
-                part_size=self._part_size,
-                # Parallel parts would each sit in memory; one at a time bounds memory use
-                # per upload to a single part.
+                # Grow parts only when the object would otherwise need more than S3's
+                # 10,000 parts (beyond ~78 GiB at the default part size).
+                part_size=max(self._part_size, math.ceil(size / MAX_MULTIPART_COUNT)),
+                # Parallel parts would each sit in memory as well; one at a time keeps the
+                # memory an upload needs independent of the object size.
                 num_parallel_uploads=1,
             )
             try:

@@ -32,7 +32,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import IO, Any, ClassVar, Self
 
 __all__ = [
     "FerretDBServer",
@@ -98,15 +98,15 @@ def _port_is_open(port: int, timeout: float = 0.2) -> bool:
         return False
 
 
-# --- cleanup: every running server is stopped at interpreter exit --------------------------------
+# --- cleanup: every server not closed yet is stopped (and its directory removed) at exit ----------
 
-_LIVE: set[_Server] = set()
-_LIVE_LOCK = threading.Lock()
+_OPEN: set[_Server] = set()
+_OPEN_LOCK = threading.Lock()
 
 
 def _stop_all_at_exit() -> None:
-    with _LIVE_LOCK:
-        servers = list(_LIVE)
+    with _OPEN_LOCK:
+        servers = list(_OPEN)
     for server in servers:
         with contextlib.suppress(Exception):
             server.close()
@@ -123,7 +123,7 @@ def _parent_death_signal() -> None:
         libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    except Exception:  # noqa: BLE001 - best effort only
+    except Exception:  # best effort only
         pass
 
 
@@ -163,6 +163,8 @@ class _Server:
         self.process: subprocess.Popen[bytes] | None = None
         self._log_file: IO[bytes] | None = None
         self._closed = False
+        with _OPEN_LOCK:
+            _OPEN.add(self)
 
     # -- to be provided by subclasses --
 
@@ -196,7 +198,7 @@ class _Server:
         """Exit code of the last process (None while it runs or before the first start)."""
         return self.process.poll() if self.process is not None else None
 
-    def start(self) -> _Server:
+    def start(self) -> Self:
         """Start the server (or start it again, same port and data) and wait until it is ready."""
         if self._closed:
             raise ServerError(f"{self.name}: start() after close()")
@@ -235,8 +237,6 @@ class _Server:
             # The death signal is tied to the forking thread; only use it from the main thread.
             preexec_fn=_parent_death_signal if sys.platform == "linux" and in_main_thread else None,
         )
-        with _LIVE_LOCK:
-            _LIVE.add(self)
         deadline = time.monotonic() + self.start_timeout
         while True:
             code = self.process.poll()
@@ -266,6 +266,8 @@ class _Server:
             self.stop()
         finally:
             self._closed = True
+            with _OPEN_LOCK:
+                _OPEN.discard(self)
             self._close_log()
             if os.environ.get("HOSO_SERVERS_KEEP") != "1":
                 shutil.rmtree(self.tmp_dir, ignore_errors=True)
@@ -278,10 +280,8 @@ class _Server:
             if proc.poll() is None:
                 if not kill_only:
                     proc.send_signal(signal.SIGTERM)
-                    try:
+                    with contextlib.suppress(subprocess.TimeoutExpired):
                         proc.wait(timeout=timeout)
-                    except subprocess.TimeoutExpired:
-                        pass
                 if proc.poll() is None:
                     proc.kill()
                 proc.wait()
@@ -290,8 +290,6 @@ class _Server:
         return proc.returncode
 
     def _forget(self) -> None:
-        with _LIVE_LOCK:
-            _LIVE.discard(self)
         self._close_log()
 
     def _close_log(self) -> None:
@@ -312,11 +310,12 @@ class _Server:
 
     def _failure(self, what: str) -> str:
         return (
-            f"{self.name} ({self.binary}) {what}; log {self.log_path}, last lines:\n"
+            f"{self.name} ({self.binary}) {what}; log {self.log_path} "
+            "(deleted on close unless HOSO_SERVERS_KEEP=1), last lines:\n"
             f"{self.log_tail() or '(empty)'}"
         )
 
-    def __enter__(self) -> Any:
+    def __enter__(self) -> Self:
         try:
             return self.start()
         except BaseException:
@@ -383,7 +382,7 @@ class FerretDBServer(_Server):
         try:
             client.admin.command("ping")
             return True
-        except Exception:  # noqa: BLE001 - not ready yet
+        except Exception:  # not ready yet
             return False
         finally:
             client.close()

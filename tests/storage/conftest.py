@@ -4,7 +4,7 @@ Reusable outside this package:
     S3Endpoint             where an S3 server lives and how to log in
     start_moto_s3()        context manager: a throwaway S3 server (moto) in a child process
     s3_endpoint_from_env() the server named by HOSO_TEST_S3_* variables, if any
-    s3_endpoint            session fixture: the env server if configured, else moto
+    blob_s3_endpoint       session fixture: the env server if configured, else moto
     fresh_bucket()         context manager: a uniquely named bucket, emptied and removed after
 """
 
@@ -85,12 +85,13 @@ def start_moto_s3(startup_timeout: float = 30.0) -> Iterator[S3Endpoint]:
             raise RuntimeError(f"moto S3 server did not start within {startup_timeout} s")
         yield S3Endpoint(f"127.0.0.1:{port}", access_key="testing", secret_key="testing")
     finally:
-        process.stdin.close()
+        process.stdin.close()  # the server's signal to stop
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        process.stdout.close()
 
 
 def s3_endpoint_from_env() -> S3Endpoint | None:
@@ -124,8 +125,10 @@ def fresh_bucket(endpoint: S3Endpoint) -> Iterator[str]:
                 client.remove_bucket(name)
 
 
+# Not named `s3_endpoint`: tests/conftest.py has a fixture of that name which is None when the
+# service runs on a directory, while this suite always needs a server.
 @pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[S3Endpoint]:
+def blob_s3_endpoint() -> Iterator[S3Endpoint]:
     configured = s3_endpoint_from_env()
     if configured is not None:
         yield configured
@@ -164,10 +167,10 @@ async def filesystem_backend(blob_dir: Path) -> AsyncIterator[BlobBackend]:
 
 
 @pytest.fixture
-async def s3_backend(s3_endpoint: S3Endpoint) -> AsyncIterator[BlobBackend]:
-    with fresh_bucket(s3_endpoint) as bucket:
-        store = s3_endpoint.store(bucket)
-        client = s3_endpoint.client()
+async def s3_backend(blob_s3_endpoint: S3Endpoint) -> AsyncIterator[BlobBackend]:
+    with fresh_bucket(blob_s3_endpoint) as bucket:
+        store = blob_s3_endpoint.store(bucket)
+        client = blob_s3_endpoint.client()
 
         def list_names() -> list[str]:
             if not client.bucket_exists(bucket):

@@ -1,0 +1,165 @@
+"""Stored documents and their file versions (Beanie models; the API speaks `schemas.py`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from beanie import Document, PydanticObjectId
+from pydantic import BaseModel, Field
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+
+class Direction(StrEnum):
+    OUTGOING = "outgoing"  # văn bản đi
+    INCOMING = "incoming"  # văn bản đến
+    INTERNAL = "internal"  # văn bản nội bộ
+
+
+class DocumentState(StrEnum):
+    DRAFT = "draft"  # being prepared (outgoing, internal) or received, not yet registered
+    ISSUED = "issued"  # outgoing/internal: numbered and dated (D30 Art. 15)
+    REGISTERED = "registered"  # incoming: arrival number given (D30 Art. 22)
+
+
+class Urgency(StrEnum):
+    """Mức độ khẩn; exchange software codes them 0–4 (D30 App. VI `Priority`, unverified)."""
+
+    NORMAL = "normal"  # Thường
+    URGENT = "urgent"  # Khẩn
+    VERY_URGENT = "very_urgent"  # Thượng khẩn
+    FLASH = "flash"  # Hỏa tốc
+    FLASH_TIMED = "flash_timed"  # Hỏa tốc hẹn giờ
+
+
+class Secrecy(StrEnum):
+    NONE = "none"
+    CONFIDENTIAL = "confidential"  # Mật
+    SECRET = "secret"  # Tối mật
+    TOP_SECRET = "top_secret"  # Tuyệt mật
+
+
+class AccessMode(StrEnum):
+    """Chế độ sử dụng (TT02); the value list is our reading, not the circular's text."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    RESTRICTED = "restricted"
+
+
+class Signer(BaseModel):
+    full_name: str = Field(min_length=1, max_length=50)
+    position: str = Field(min_length=1, max_length=100)
+    # TM. (on behalf of a collective), Q. (acting), KT. (deputy for head), TL. (by order),
+    # TUQ. (by authorisation) — D30 App. I.
+    capacity: str | None = Field(None, pattern=r"^(TM|Q|KT|TL|TUQ)$")
+
+
+class Recipient(BaseModel):
+    organ_id: str | None = Field(None, max_length=13)
+    organ_name: str = Field(min_length=1, max_length=200)
+
+
+class StoredDocument(Document):
+    unit: str
+    direction: Direction
+    state: DocumentState = DocumentState.DRAFT
+    revision: int = 1
+
+    type_code: str
+    type_name: str
+    type_symbol: str | None = None
+
+    # Number and symbol of an issued outgoing/internal document (D30 Art. 15), kept apart.
+    register_code: str | None = None
+    register_year: int | None = None
+    number: int | None = None
+    number_text: str | None = None
+    symbol: str | None = None
+    issued_date: date | None = None
+
+    # Incoming: the sender's number/symbol/date, and the arrival number (D30 Art. 22).
+    original_number: str | None = None
+    original_symbol: str | None = None
+    original_date: date | None = None
+    arrival_number: int | None = None
+    arrival_date: date | None = None
+    to_places: str | None = None
+
+    issuing_body: str
+    summary: str
+    summary_folded: str
+    language: str = "vi"
+    page_count: int | None = None
+    keywords: list[str] = Field(default_factory=list)
+    description: str | None = None
+    access_mode: AccessMode = AccessMode.INTERNAL
+    urgency: Urgency = Urgency.NORMAL
+    secrecy: Secrecy = Secrecy.NONE
+    signer: Signer | None = None
+    drafting_section: str | None = None
+    recipients: list[Recipient] = Field(default_factory=list)
+    issued_amount: int | None = None
+    due_date: date | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    created_at: datetime
+    updated_at: datetime
+
+    class Settings:
+        name = "documents"
+        indexes = [
+            IndexModel([("unit", ASCENDING), ("_id", DESCENDING)], name="by_unit"),
+            IndexModel([("unit", ASCENDING), ("direction", ASCENDING), ("state", ASCENDING)]),
+            IndexModel([("unit", ASCENDING), ("issued_date", DESCENDING)]),
+        ]
+
+
+class FileRole(StrEnum):
+    MAIN = "main"  # the document itself
+    ATTACHMENT = "attachment"  # phụ lục, tài liệu kèm theo
+
+
+class FileVersion(Document):
+    """One uploaded version of one file of a document. Versions are inserted, never changed."""
+
+    document_id: PydanticObjectId
+    file_id: str
+    version: int
+    role: FileRole
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    blob_key: str
+    uploaded_at: datetime
+
+    class Settings:
+        name = "file_versions"
+        indexes = [
+            IndexModel(
+                [("file_id", ASCENDING), ("version", DESCENDING)],
+                unique=True,
+                name="one_row_per_file_version",
+            ),
+            IndexModel([("document_id", ASCENDING), ("file_id", ASCENDING)]),
+        ]
+
+
+class CustomDocumentType(Document):
+    """A document type defined through the API for a unit and the units below it."""
+
+    unit: str
+    code: str
+    name: str
+    symbol: str | None = None
+    extra_schema: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+    updated_at: datetime
+
+    class Settings:
+        name = "document_types"
+        indexes = [
+            IndexModel([("unit", ASCENDING), ("code", ASCENDING)], unique=True, name="unit_code"),
+        ]

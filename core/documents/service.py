@@ -1,0 +1,249 @@
+"""Documents: create, read, list, change and delete, with the rules of D30 and Circular 02."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from beanie import PydanticObjectId
+from beanie.odm.utils.encoder import Encoder
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from core.documents.models import Direction, DocumentState, Secrecy, StoredDocument
+from core.documents.schemas import DocumentCreate, DocumentFields, DocumentUpdate
+from core.documents.types import type_for_unit
+from core.errors import Conflict, InvalidInput, NotFound
+from core.runtime import Runtime
+from core.text import fold, nfc
+from core.units.tree import Unit
+
+# Once a document has its number (issued) or arrival number (registered) it is final: a mistake in
+# content is fixed by a replacing document, in form by a correction letter (D30 Art. 14). Only
+# these fields, which describe how the document is kept rather than what it says, stay editable.
+EDITABLE_AFTER_NUMBERING = frozenset(
+    {"keywords", "description", "access_mode", "due_date", "page_count", "language", "to_places"}
+)
+
+MAX_PAGE_SIZE = 200
+
+
+def unit_or_invalid(runtime: Runtime, code: str, field: str = "unit") -> Unit:
+    unit = runtime.units.get(code)
+    if unit is None:
+        raise InvalidInput(
+            f"Unit {code!r} is not in the units tree; see GET /api/v1/units.",
+            errors=[{"field": field, "message": "unknown unit"}],
+        )
+    return unit
+
+
+def parse_id(value: str, what: str = "document") -> PydanticObjectId:
+    try:
+        return PydanticObjectId(ObjectId(value))
+    except (InvalidId, TypeError):
+        raise NotFound(f"There is no {what} with id {value!r}.") from None
+
+
+async def get_document(document_id: str) -> StoredDocument:
+    document = await StoredDocument.get(parse_id(document_id))
+    if document is None:
+        raise NotFound(f"There is no document with id {document_id!r}.")
+    return document
+
+
+async def create_document(runtime: Runtime, data: DocumentCreate) -> StoredDocument:
+    unit = unit_or_invalid(runtime, data.unit)
+    doc_type = await type_for_unit(runtime, unit, data.type_code)
+    fields = _given_fields(data)
+    _check_secrecy(runtime, fields.get("secrecy"))
+    extra = fields.pop("extra", None) or {}
+    fields.pop("issuing_body", None)
+    doc_type.validate_extra(extra)
+    if data.direction is Direction.INCOMING and not data.issuing_body:
+        raise InvalidInput(
+            "An incoming document needs the body that issued it (issuing_body).",
+            errors=[{"field": "issuing_body", "message": "required for incoming documents"}],
+        )
+    now = runtime.clock()
+    document = StoredDocument(
+        **fields,
+        unit=unit.code,
+        direction=data.direction,
+        type_code=doc_type.code,
+        type_name=doc_type.name,
+        type_symbol=doc_type.symbol,
+        issuing_body=data.issuing_body or unit.name,
+        summary_folded=fold(data.summary),
+        extra=extra,
+        created_at=now,
+        updated_at=now,
+    )
+    await document.insert()
+    return document
+
+
+async def update_document(
+    runtime: Runtime, document_id: str, data: DocumentUpdate
+) -> StoredDocument:
+    document = await get_document(document_id)
+    check_revision(document, data.revision)
+    changes = _given_fields(data)
+    changes.pop("revision")
+    if document.state is not DocumentState.DRAFT:
+        locked = sorted(set(changes) - EDITABLE_AFTER_NUMBERING)
+        if locked:
+            raise Conflict(
+                f"The document is {document.state.value}; {', '.join(locked)} can no longer "
+                "change. Fix its content with a replacing document (D30 Art. 14).",
+                fields=locked,
+            )
+    _check_secrecy(runtime, changes.get("secrecy"))
+    if "type_code" in changes or "extra" in changes:
+        unit = unit_or_invalid(runtime, document.unit)
+        doc_type = await type_for_unit(runtime, unit, changes.get("type_code", document.type_code))
+        extra = changes.get("extra", document.extra)
+        changes["extra"] = extra or {}
+        doc_type.validate_extra(changes["extra"])
+        changes.update(type_name=doc_type.name, type_symbol=doc_type.symbol)
+    if changes.get("summary"):
+        changes["summary_folded"] = fold(changes["summary"])
+    for required in ("summary", "issuing_body"):
+        if required in changes and changes[required] is None:
+            raise InvalidInput(
+                f"{required} cannot be emptied.",
+                errors=[{"field": required, "message": "cannot be null"}],
+            )
+    return await save_changes(runtime, document, changes)
+
+
+async def delete_document(runtime: Runtime, document_id: str, revision: int | None) -> None:
+    from core.documents.files import delete_all_files  # files depend on documents, not back
+
+    document = await get_document(document_id)
+    if revision is not None:
+        check_revision(document, revision)
+    if document.state is not DocumentState.DRAFT:
+        raise Conflict(
+            f"The document is {document.state.value}: its number stays in the register, so it "
+            "cannot be deleted."
+        )
+    result = await StoredDocument.get_motor_collection().delete_one(
+        {"_id": document.id, "revision": document.revision, "state": DocumentState.DRAFT.value}
+    )
+    if result.deleted_count == 0:
+        raise Conflict("The document changed while it was being deleted; read it and try again.")
+    await delete_all_files(runtime, document.id)
+
+
+def check_revision(document: StoredDocument, revision: int) -> None:
+    if revision != document.revision:
+        raise Conflict(
+            f"The document has changed since you read it (your revision {revision}, current "
+            f"{document.revision}). Read it again and re-apply your change.",
+            current_revision=document.revision,
+        )
+
+
+async def save_changes(
+    runtime: Runtime, document: StoredDocument, changes: dict[str, Any]
+) -> StoredDocument:
+    """Write `changes` only if nobody else wrote since `document` was read (409 otherwise)."""
+    updated = document.model_copy(
+        update={**changes, "revision": document.revision + 1, "updated_at": runtime.clock()}
+    )
+    # Re-validate: model_copy does not, and a bad value must never reach the database.
+    updated = StoredDocument.model_validate(updated.model_dump())
+    encoded = Encoder(to_db=True).encode(updated)
+    result = await StoredDocument.get_motor_collection().replace_one(
+        {"_id": document.id, "revision": document.revision}, encoded
+    )
+    if result.matched_count == 0:
+        current = await StoredDocument.get(document.id)
+        if current is None:
+            raise NotFound(f"There is no document with id {document.id}.")
+        check_revision(current, document.revision)
+    return updated
+
+
+async def list_documents(
+    *,
+    unit: str | None,
+    direction: Direction | None,
+    type_code: str | None,
+    state: DocumentState | None,
+    date_from: date | None,
+    date_to: date | None,
+    text: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[StoredDocument], str | None]:
+    query: dict[str, Any] = {}
+    if unit:
+        query["unit"] = unit
+    if direction:
+        query["direction"] = direction.value
+    if type_code:
+        query["type_code"] = type_code
+    if state:
+        query["state"] = state.value
+    if date_from or date_to:
+        span = _date_span(date_from, date_to)
+        query["$or"] = [{"issued_date": span}, {"arrival_date": span}]
+    if text and text.strip():
+        query["summary_folded"] = {"$regex": re.escape(fold(text))}
+    if cursor:
+        query["_id"] = {"$lt": _cursor_id(cursor)}
+    found = await StoredDocument.find(query).sort([("_id", -1)]).limit(limit + 1).to_list()
+    more = len(found) > limit
+    items = found[:limit]
+    return items, (str(items[-1].id) if more else None)
+
+
+def _date_span(date_from: date | None, date_to: date | None) -> dict[str, Any]:
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput(
+            "date_from is after date_to.",
+            errors=[{"field": "date_from", "message": "after date_to"}],
+        )
+    encoder = Encoder(to_db=True)
+    span: dict[str, Any] = {}
+    if date_from:
+        span["$gte"] = encoder.encode(date_from)
+    if date_to:
+        span["$lte"] = encoder.encode(date_to)
+    return span
+
+
+def _cursor_id(cursor: str) -> ObjectId:
+    try:
+        return ObjectId(cursor)
+    except (InvalidId, TypeError):
+        raise InvalidInput(
+            "The cursor is not one this service gave out; start again without it.",
+            errors=[{"field": "cursor", "message": "invalid cursor"}],
+        ) from None
+
+
+def _given_fields(data: DocumentFields) -> dict[str, Any]:
+    """The fields the client actually sent, Vietnamese text normalised to NFC."""
+    given = {name: getattr(data, name) for name in data.model_fields_set}
+    for name, value in given.items():
+        if isinstance(value, str):
+            given[name] = nfc(value)
+        elif name == "keywords" and value is not None:
+            given[name] = [nfc(keyword) for keyword in value]
+    if isinstance(data, DocumentCreate):
+        for name in ("unit", "direction", "type_code"):
+            given.pop(name, None)
+    return given
+
+
+def _check_secrecy(runtime: Runtime, secrecy: Secrecy | None) -> None:
+    if secrecy and secrecy is not Secrecy.NONE and not runtime.settings.accept_secret_documents:
+        raise InvalidInput(
+            "Secret documents (Mật, Tối mật, Tuyệt mật) are handled outside this system under the "
+            "law on protecting state secrets.",
+            errors=[{"field": "secrecy", "message": "not accepted by this service"}],
+        )

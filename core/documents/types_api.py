@@ -1,0 +1,89 @@
+"""`/api/v1/document-types`: the types a unit can use, and types defined at runtime."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency
+from pymongo.errors import DuplicateKeyError
+
+from core.documents.models import CustomDocumentType
+from core.documents.schemas import DocumentTypeCreate, DocumentTypeOut, DocumentTypeUpdate
+from core.documents.service import unit_or_invalid
+from core.documents.types import DocumentType, check_type_schema, plugin_types, types_for_unit
+from core.errors import Conflict, NotFound
+from core.runtime import Runtime
+from core.text import nfc
+
+
+def _out(doc_type: DocumentType) -> DocumentTypeOut:
+    return DocumentTypeOut(
+        code=doc_type.code,
+        name=doc_type.name,
+        symbol=doc_type.symbol,
+        schema=doc_type.schema,
+        sources=list(doc_type.sources),
+    )
+
+
+class DocumentTypeController(Controller):
+    path = "/document-types"
+    tags = ["document types"]
+
+    @get("/", summary="The document types of a unit (its plugins' and its own)")
+    async def list_types(
+        self, runtime: NamedDependency[Runtime], unit: str
+    ) -> list[DocumentTypeOut]:
+        found = await types_for_unit(runtime, unit_or_invalid(runtime, unit))
+        return [_out(doc_type) for doc_type in found.values()]
+
+    @post("/", summary="Define a document type for a unit and the units below it")
+    async def create_type(
+        self, runtime: NamedDependency[Runtime], data: DocumentTypeCreate
+    ) -> DocumentTypeOut:
+        unit = unit_or_invalid(runtime, data.unit)
+        check_type_schema(data.schema_)
+        if data.code in plugin_types(runtime, unit):
+            raise Conflict(
+                f"Type {data.code} is already given to unit {unit.code} by a plugin; "
+                "choose another code."
+            )
+        now = runtime.clock()
+        stored = CustomDocumentType(
+            unit=unit.code,
+            code=data.code,
+            name=nfc(data.name),
+            symbol=data.symbol,
+            extra_schema=data.schema_,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            await stored.insert()
+        except DuplicateKeyError:
+            raise Conflict(f"Unit {unit.code} already defines type {data.code}.") from None
+        return _out(_as_type(stored))
+
+    @patch("/{unit:str}/{code:str}", summary="Change a type defined through the API")
+    async def update_type(
+        self, runtime: NamedDependency[Runtime], unit: str, code: str, data: DocumentTypeUpdate
+    ) -> DocumentTypeOut:
+        stored = await CustomDocumentType.find_one({"unit": unit, "code": code})
+        if stored is None:
+            raise NotFound(f"Unit {unit} defines no type {code} (plugin types cannot be changed).")
+        changes = {}
+        if data.name is not None:
+            changes["name"] = nfc(data.name)
+        if "symbol" in data.model_fields_set:
+            changes["symbol"] = data.symbol
+        if data.schema_ is not None:
+            check_type_schema(data.schema_)
+            changes["extra_schema"] = data.schema_
+        changes["updated_at"] = runtime.clock()
+        await stored.set(changes)
+        return _out(_as_type(stored))
+
+
+def _as_type(stored: CustomDocumentType) -> DocumentType:
+    return DocumentType(
+        stored.code, stored.name, stored.symbol, stored.extra_schema, (f"unit:{stored.unit}",)
+    )

@@ -1,0 +1,78 @@
+"""`/api/v1/units/{code}/registers`: the register books (sổ đăng ký) of a unit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import Parameter
+from pydantic import BaseModel
+
+from core.errors import NotFound
+from core.numbering.models import RegisterEntry
+from core.numbering.service import register_entries
+from core.runtime import Runtime
+
+
+class RegisterEntryOut(BaseModel):
+    number: int
+    document_id: str
+    taken_at: datetime
+
+
+class RegisterOut(BaseModel):
+    unit: str
+    register_code: str
+    year: int
+    entries: list[RegisterEntryOut]
+
+
+class RegisterController(Controller):
+    path = "/units/{code:str}/registers"
+    tags = ["registers"]
+
+    @get("/", summary="Registers of a unit that have entries, by year")
+    async def list_registers(
+        self, runtime: NamedDependency[Runtime], code: str
+    ) -> list[dict[str, object]]:
+        if runtime.units.get(code) is None:
+            raise NotFound(f"There is no unit {code!r}; see GET /api/v1/units.")
+        pipeline = [
+            {"$match": {"unit": code}},
+            {
+                "$group": {
+                    "_id": {"register": "$register_code", "year": "$year"},
+                    "count": {"$sum": 1},
+                }
+            },
+        ]
+        groups = await RegisterEntry.aggregate(pipeline).to_list()
+        rows = [
+            {"register": g["_id"]["register"], "year": g["_id"]["year"], "entries": g["count"]}
+            for g in groups
+        ]
+        return sorted(rows, key=lambda row: (row["register"], -int(row["year"])))
+
+    @get("/{register_code:str}/{year:int}", summary="Every number taken in a register in a year")
+    async def get_register(
+        self,
+        runtime: NamedDependency[Runtime],
+        code: str,
+        register_code: str,
+        year: int = Parameter(ge=1900, le=9999),
+    ) -> RegisterOut:
+        if runtime.units.get(code) is None:
+            raise NotFound(f"There is no unit {code!r}; see GET /api/v1/units.")
+        entries = await register_entries(code, register_code, year)
+        return RegisterOut(
+            unit=code,
+            register_code=register_code,
+            year=year,
+            entries=[
+                RegisterEntryOut(
+                    number=e.number, document_id=str(e.document_id), taken_at=e.taken_at
+                )
+                for e in entries
+            ],
+        )

@@ -1,0 +1,80 @@
+"""Take the next number of a register: unique and gapless under any number of workers.
+
+The next number is the highest entry + 1, claimed by inserting its entry. Two workers that read
+the same highest entry race to insert the same number; the unique index lets exactly one win and
+the other reads again and tries the next. No read-modify-write of a counter is involved, so this
+holds on engines that do not apply single-document updates atomically (FerretDB 1.x).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import datetime
+
+from beanie import PydanticObjectId
+from pymongo.errors import DuplicateKeyError
+
+from core.errors import ServiceUnavailable
+from core.numbering.models import RegisterEntry
+
+MAX_ATTEMPTS = 2000
+
+
+async def take_number(
+    *, unit: str, register: str, year: int, document_id: PydanticObjectId, now: datetime
+) -> RegisterEntry:
+    """The entry `document_id` holds in the register, taking the next number if it has none.
+
+    Calling it again for the same document returns the same entry, so an interrupted issue can
+    simply be retried.
+    """
+    for attempt in range(MAX_ATTEMPTS):
+        held = await RegisterEntry.find_one(RegisterEntry.document_id == document_id)
+        if held is not None:
+            return held
+        entry = RegisterEntry(
+            unit=unit,
+            register_code=register,
+            year=year,
+            number=await _highest_number(unit, register, year) + 1,
+            document_id=document_id,
+            taken_at=now,
+        )
+        try:
+            await entry.insert()
+            return entry
+        except DuplicateKeyError:
+            # Someone took that number first (or this document got one meanwhile): look again.
+            # A little jitter keeps many losers from colliding on the very next number.
+            await asyncio.sleep(random.uniform(0, 0.002 * min(attempt, 10)))
+    raise ServiceUnavailable(
+        f"could not take a number in register '{register}' after {MAX_ATTEMPTS} attempts; "
+        "the database is overloaded, try again"
+    )
+
+
+async def _highest_number(unit: str, register: str, year: int) -> int:
+    last = (
+        await RegisterEntry.find(
+            RegisterEntry.unit == unit,
+            RegisterEntry.register_code == register,
+            RegisterEntry.year == year,
+        )
+        .sort(-RegisterEntry.number)
+        .limit(1)
+        .to_list()
+    )
+    return last[0].number if last else 0
+
+
+async def register_entries(unit: str, register: str, year: int) -> list[RegisterEntry]:
+    return (
+        await RegisterEntry.find(
+            RegisterEntry.unit == unit,
+            RegisterEntry.register_code == register,
+            RegisterEntry.year == year,
+        )
+        .sort(+RegisterEntry.number)
+        .to_list()
+    )
