@@ -18,6 +18,7 @@ ENTRY_POINT_GROUP = "hoso"
 # Plugins that ship with the core, by the name units use to turn them on.
 BUILTIN_PLUGINS: dict[str, str] = {
     "decree30": "plugins.decree30",
+    "ha_tinh_home_affairs": "plugins.ha_tinh.home_affairs",
 }
 
 

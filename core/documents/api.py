@@ -77,7 +77,11 @@ class DocumentController(Controller):
     ) -> None:
         await service.delete_document(runtime, document_id, revision)
 
-    @post("/{document_id:str}/issue", summary="Issue: take the number, symbol and date")
+    @post(
+        "/{document_id:str}/issue",
+        status_code=200,
+        summary="Issue: take the number, symbol and date",
+    )
     async def issue(
         self,
         runtime: NamedDependency[Runtime],
@@ -87,7 +91,11 @@ class DocumentController(Controller):
         revision = data.revision if data else None
         return DocumentOut.of(await issuing.issue_document(runtime, document_id, revision))
 
-    @post("/{document_id:str}/register", summary="Register an incoming document: arrival number")
+    @post(
+        "/{document_id:str}/register",
+        status_code=200,
+        summary="Register an incoming document: arrival number",
+    )
     async def register(
         self,
         runtime: NamedDependency[Runtime],

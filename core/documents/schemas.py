@@ -153,7 +153,7 @@ class DocumentTypeOut(BaseModel):
     code: str
     name: str
     symbol: str | None
-    schema_: dict[str, Any] = Field(serialization_alias="schema", alias="schema")
+    extra_schema: dict[str, Any] = Field(description="JSON Schema of the type's extra fields")
     sources: list[str]
 
 
@@ -162,9 +162,8 @@ class DocumentTypeCreate(_Strict):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,19}$", description="ASCII code, e.g. GXN")
     name: str = Field(min_length=1, max_length=100)
     symbol: str | None = Field(None, pattern=r"^[A-ZĐ][A-Za-zĐđ0-9]{0,9}$")
-    schema_: dict[str, Any] = Field(
+    extra_schema: dict[str, Any] = Field(
         default_factory=lambda: {"type": "object", "properties": {}},
-        alias="schema",
         description="JSON Schema (Draft 2020-12) of the type's extra fields",
     )
 
@@ -172,4 +171,4 @@ class DocumentTypeCreate(_Strict):
 class DocumentTypeUpdate(_Strict):
     name: str | None = Field(None, min_length=1, max_length=100)
     symbol: str | None = Field(None, pattern=r"^[A-ZĐ][A-Za-zĐđ0-9]{0,9}$")
-    schema_: dict[str, Any] | None = Field(None, alias="schema")
+    extra_schema: dict[str, Any] | None = None

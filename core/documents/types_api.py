@@ -20,7 +20,7 @@ def _out(doc_type: DocumentType) -> DocumentTypeOut:
         code=doc_type.code,
         name=doc_type.name,
         symbol=doc_type.symbol,
-        schema=doc_type.schema,
+        extra_schema=doc_type.schema,
         sources=list(doc_type.sources),
     )
 
@@ -41,7 +41,7 @@ class DocumentTypeController(Controller):
         self, runtime: NamedDependency[Runtime], data: DocumentTypeCreate
     ) -> DocumentTypeOut:
         unit = unit_or_invalid(runtime, data.unit)
-        check_type_schema(data.schema_)
+        check_type_schema(data.extra_schema)
         if data.code in plugin_types(runtime, unit):
             raise Conflict(
                 f"Type {data.code} is already given to unit {unit.code} by a plugin; "
@@ -53,7 +53,7 @@ class DocumentTypeController(Controller):
             code=data.code,
             name=nfc(data.name),
             symbol=data.symbol,
-            extra_schema=data.schema_,
+            extra_schema=data.extra_schema,
             created_at=now,
             updated_at=now,
         )
@@ -75,9 +75,9 @@ class DocumentTypeController(Controller):
             changes["name"] = nfc(data.name)
         if "symbol" in data.model_fields_set:
             changes["symbol"] = data.symbol
-        if data.schema_ is not None:
-            check_type_schema(data.schema_)
-            changes["extra_schema"] = data.schema_
+        if data.extra_schema is not None:
+            check_type_schema(data.extra_schema)
+            changes["extra_schema"] = data.extra_schema
         changes["updated_at"] = runtime.clock()
         await stored.set(changes)
         return _out(_as_type(stored))

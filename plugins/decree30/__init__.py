@@ -34,7 +34,7 @@ def hoso_number_register(unit: Any, document: dict[str, Any]) -> str:
     direction = document.get("direction", "outgoing")
     if direction == "incoming":
         return "incoming"
-    if document.get("secrecy"):
+    if document.get("secrecy") not in (None, "none"):
         return f"{direction}-secret"
     return direction
 

@@ -1,0 +1,1 @@
+"""Reference plugins for units of Ha Tinh province."""

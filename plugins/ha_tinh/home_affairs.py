@@ -1,0 +1,96 @@
+"""Sở Nội vụ Hà Tĩnh (Department of Home Affairs): emulation and commendation decisions.
+
+The department handles the province's emulation and commendation work (thi đua, khen thưởng). This
+plugin gives it a document type of its own, "Quyết định khen thưởng", with the fields such a
+decision carries, and numbers those decisions in a register of their own. A separate series needs
+a symbol of its own too, or two decisions could print the same `Số: 05/QĐ-SNV` in one year
+(D30 Art. 15: number and symbol are unique within the year), so the register's abbreviation is
+appended: `05/QĐ-SNV-TĐKT`.
+
+Settings (config/units.toml, `[unit.plugins.ha_tinh_home_affairs]`):
+    register       register key of commendation decisions   (default "thi-dua-khen-thuong")
+    symbol_suffix  appended to their symbol                 (default "TĐKT")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+hookimpl = pluggy.HookimplMarker("hoso")
+
+PLUGIN_NAME = "ha_tinh_home_affairs"
+TYPE_CODE = "QDKT"
+
+COMMENDATION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "award_form": {
+            "type": "string",
+            "enum": [
+                "Bằng khen",
+                "Giấy khen",
+                "Chiến sĩ thi đua cơ sở",
+                "Tập thể lao động xuất sắc",
+            ],
+            "description": "Hình thức khen thưởng",
+        },
+        "emulation_movement": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 300,
+            "description": "Phong trào thi đua",
+        },
+        "awardees": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 500,
+            "description": "Cá nhân, tập thể được khen thưởng",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "full_name": {"type": "string", "minLength": 1, "maxLength": 100},
+                    "organization": {"type": "string", "maxLength": 200},
+                },
+                "required": ["full_name"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["award_form", "awardees"],
+    "additionalProperties": False,
+}
+
+
+def _settings(unit: Any) -> dict[str, Any]:
+    return unit.settings_for(PLUGIN_NAME)
+
+
+@hookimpl
+def hoso_document_types(unit: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": TYPE_CODE,
+            "name": "Quyết định khen thưởng",
+            "symbol": "QĐ",
+            "schema": COMMENDATION_SCHEMA,
+        }
+    ]
+
+
+@hookimpl
+def hoso_number_register(unit: Any, document: dict[str, Any]) -> str | None:
+    if document.get("type_code") != TYPE_CODE or document.get("direction") == "incoming":
+        return None
+    return _settings(unit).get("register", "thi-dua-khen-thuong")
+
+
+@hookimpl
+def hoso_format_document_number(
+    unit: Any, document: dict[str, Any], number: int, register: str
+) -> dict[str, str] | None:
+    if register != _settings(unit).get("register", "thi-dua-khen-thuong"):
+        return None  # every other register keeps the Decree 30 format
+    suffix = _settings(unit).get("symbol_suffix", "TĐKT")
+    return {"number": f"{number:02d}", "symbol": f"QĐ-{unit.abbreviation}-{suffix}"}
