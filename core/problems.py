@@ -6,8 +6,9 @@ import logging
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from pymongo.errors import PyMongoError
 
 from core.errors import HosoError
 from storage import BlobStoreUnavailable
@@ -32,7 +33,7 @@ def handle_validation(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
     """Litestar's own request validation: malformed JSON, wrong types, missing fields."""
-    errors = _field_errors(exc.extra)
+    errors = _field_errors(request, exc.extra)
     if not errors:
         return problem(400, "Bad request", _plain(exc.detail))
     names = ", ".join(error["field"] for error in errors)
@@ -47,6 +48,9 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         415: "Unsupported media type",
     }.get(exc.status_code, "Error")
     detail = _plain(exc.detail)
+    if isinstance(exc.__cause__, SerializationException):
+        title = "Bad request"
+        detail = f"The request body is not valid JSON ({detail}); send one JSON object."
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"There is nothing at {request.url.path}. See /schema for the API."
     if exc.status_code == 413:
@@ -58,6 +62,17 @@ def handle_blob_unavailable(
     request: Request[Any, Any, Any], exc: BlobStoreUnavailable
 ) -> Response[dict[str, Any]]:
     return problem(503, "Service unavailable", f"The file store is not answering: {exc}")
+
+
+def handle_database_error(
+    request: Request[Any, Any, Any], exc: PyMongoError
+) -> Response[dict[str, Any]]:
+    logger.error("database error on %s %s: %s", request.method, request.url.path, exc)
+    return problem(
+        503,
+        "Service unavailable",
+        "The database is not answering; nothing was changed. Try again in a moment.",
+    )
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -73,21 +88,37 @@ def _plain(detail: Any) -> str:
     return detail if isinstance(detail, str) else str(detail)
 
 
-def _field_errors(extra: Any) -> list[dict[str, str]]:
+def _field_errors(request: Request[Any, Any, Any], extra: Any) -> list[dict[str, str]]:
     if not isinstance(extra, list):
         return []
     errors = []
     for item in extra:
         if isinstance(item, dict) and "message" in item:
             key = str(item.get("key") or "body")
-            errors.append({"field": key, "message": str(item["message"])})
+            message = str(item["message"])
+            if key == "data":  # no body at all: Litestar reports its handler argument
+                key, message = "body", "a JSON object is required"
+            errors.append({"field": _wire_name(request, key), "message": message})
     return errors
+
+
+def _wire_name(request: Request[Any, Any, Any], key: str) -> str:
+    """The name the client used: a query parameter may differ from its handler argument
+    (`?state=` arrives as `doc_state`, since Litestar reserves `state`)."""
+    head, dot, rest = key.partition(".")
+    try:
+        field = request.route_handler.parsed_fn_signature.parameters.get(head)
+    except AttributeError:
+        return key
+    wire = getattr(getattr(field, "kwarg_definition", None), "name", None)
+    return f"{wire}{dot}{rest}" if isinstance(wire, str) and wire else key
 
 
 EXCEPTION_HANDLERS = {
     HosoError: handle_hoso_error,
     ValidationException: handle_validation,
     BlobStoreUnavailable: handle_blob_unavailable,
+    PyMongoError: handle_database_error,
     HTTPException: handle_http,
     Exception: handle_unexpected,
 }

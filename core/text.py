@@ -9,11 +9,15 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def fold(text: str) -> str:
-    """Lower case without diacritics: `Quyết định` → `quyet dinh`, `Đà` → `da`.
+def strip_diacritics(text: str) -> str:
+    """`Quyết định` → `Quyet dinh`, `Đà` → `Da`; case is kept.
 
     `đ` is a letter of its own, not `d` with a mark, so NFD leaves it alone: map it by hand.
     """
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.lower().split())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(text: str) -> str:
+    """Search form: no diacritics, lower case, single spaces: `Quyết  Định` → `quyet dinh`."""
+    return " ".join(strip_diacritics(text).lower().split())

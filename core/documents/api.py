@@ -39,9 +39,9 @@ class DocumentController(Controller):
         doc_state: Annotated[DocumentState | None, QueryParameter(name="state")] = None,
         date_from: date | None = None,
         date_to: date | None = None,
-        q: str | None = Parameter(None, max_length=200, description="Text in the summary"),
+        q: str | None = Parameter(default=None, max_length=200, description="Text in the summary"),
         cursor: str | None = None,
-        limit: int = Parameter(50, ge=1, le=service.MAX_PAGE_SIZE),
+        limit: int = Parameter(default=50, ge=1, le=service.MAX_PAGE_SIZE),
     ) -> DocumentPage:
         if unit is not None:
             service.unit_or_invalid(runtime, unit)
@@ -73,7 +73,7 @@ class DocumentController(Controller):
         self,
         runtime: NamedDependency[Runtime],
         document_id: str,
-        revision: int | None = Parameter(None, ge=1),
+        revision: int | None = Parameter(default=None, ge=1),
     ) -> None:
         await service.delete_document(runtime, document_id, revision)
 

@@ -18,7 +18,7 @@ from core.documents.schemas import FileOut, FileVersionOut
 from core.documents.service import get_document
 from core.errors import InvalidInput
 from core.runtime import Runtime
-from core.text import fold
+from core.text import strip_diacritics
 
 Multipart = Body(media_type=RequestEncodingType.MULTI_PART)
 
@@ -39,7 +39,9 @@ def _file_out(summary: files.FileSummary) -> FileOut:
 
 def content_disposition(name: str) -> str:
     """RFC 6266 with an RFC 5987 `filename*` so the Vietnamese name survives every browser."""
-    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in fold(name))
+    fallback = "".join(
+        ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in strip_diacritics(name)
+    )
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
@@ -52,7 +54,7 @@ class FileController(Controller):
         self,
         runtime: NamedDependency[Runtime],
         document_id: str,
-        data: Annotated[dict[str, UploadFile | list[UploadFile]], Multipart],
+        data: Annotated[list[UploadFile], Multipart],
         role: FileRole = FileRole.ATTACHMENT,
     ) -> list[FileOut]:
         document = await get_document(document_id)
@@ -76,7 +78,7 @@ class FileController(Controller):
         runtime: NamedDependency[Runtime],
         document_id: str,
         file_id: str,
-        data: Annotated[dict[str, UploadFile | list[UploadFile]], Multipart],
+        data: Annotated[list[UploadFile], Multipart],
     ) -> FileOut:
         document = await get_document(document_id)
         uploads = _uploads(data)
@@ -111,9 +113,5 @@ class FileController(Controller):
         )
 
 
-def _uploads(data: dict[str, UploadFile | list[UploadFile]]) -> list[UploadFile]:
-    found: list[UploadFile] = []
-    for value in data.values():
-        items = value if isinstance(value, list) else [value]
-        found.extend(item for item in items if isinstance(item, UploadFile))
-    return found
+def _uploads(data: list[UploadFile]) -> list[UploadFile]:
+    return [item for item in data if isinstance(item, UploadFile)]

@@ -1,0 +1,136 @@
+"""A 50 MB file goes through a running service without the service holding it in memory."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from core.settings import Settings
+from tests.documents.conftest import outgoing
+from tests.servers.launch import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+SIZE = 50 * 1024 * 1024
+# Peak resident memory the service may gain while taking and giving back the file.
+ALLOWED_GROWTH = 40 * 1024 * 1024
+
+
+def peak_rss(pid: int) -> int:
+    """VmHWM: the most resident memory the process has ever had, in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM in /proc status")
+
+
+def service_env(settings: Settings, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
+    env.update(
+        HOSO_PORT=str(port),
+        HOSO_BLOB_DIR=str(settings.blob_dir),
+        HOSO_MONGODB_DATABASE=settings.mongodb_database,
+        HOSO_LOG_LEVEL="warning",
+    )
+    if settings.mongodb_url:
+        env["HOSO_MONGODB_URL"] = settings.mongodb_url
+    if settings.s3_endpoint:
+        env.update(
+            HOSO_S3_ENDPOINT=settings.s3_endpoint,
+            HOSO_S3_ACCESS_KEY=settings.s3_access_key,
+            HOSO_S3_SECRET_KEY=settings.s3_secret_key,
+            HOSO_S3_BUCKET=settings.s3_bucket,
+        )
+    return env
+
+
+@pytest.fixture
+def running_service(settings: Settings) -> Iterator[tuple[str, int]]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "core", "serve"],
+        cwd=REPO,
+        env=service_env(settings, port),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("the service did not start")
+        yield base, process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@pytest.fixture
+def big_file(tmp_path: Path) -> tuple[Path, str]:
+    path = tmp_path / "Hồ sơ quét.pdf"
+    digest = hashlib.sha256()
+    with path.open("wb") as handle:
+        for _ in range(SIZE // (1024 * 1024)):
+            chunk = os.urandom(1024 * 1024)
+            digest.update(chunk)
+            handle.write(chunk)
+    return path, digest.hexdigest()
+
+
+def upload_and_download(base: str, document_id: str, path: Path, name: str) -> tuple[dict, str]:
+    with path.open("rb") as handle:
+        response = httpx.post(
+            f"{base}/api/v1/documents/{document_id}/files",
+            files=[("files", (name, handle, "application/pdf"))],
+            params={"role": "attachment"},
+            timeout=120,
+        )
+    assert response.status_code == 201, response.text
+    stored = response.json()[0]
+    digest = hashlib.sha256()
+    url = f"{base}/api/v1/documents/{document_id}/files/{stored['file_id']}/content"
+    with httpx.stream("GET", url, timeout=120) as download:
+        assert download.status_code == 200
+        for chunk in download.iter_bytes():
+            digest.update(chunk)
+    return stored, digest.hexdigest()
+
+
+def test_50_mb_upload_and_download_keep_the_service_memory_flat(
+    running_service: tuple[str, int], big_file: tuple[Path, str], tmp_path: Path
+) -> None:
+    base, pid = running_service
+    path, expected_sha256 = big_file
+    document = httpx.post(f"{base}/api/v1/documents", json=outgoing(), timeout=10).json()
+    small = tmp_path / "warm-up.pdf"
+    small.write_bytes(b"%PDF-1.4 warm up" * 1000)
+    upload_and_download(base, document["id"], small, "warm-up.pdf")  # load every code path
+    before = peak_rss(pid)
+
+    started = time.monotonic()
+    stored, downloaded_sha256 = upload_and_download(base, document["id"], path, path.name)
+    seconds = time.monotonic() - started
+    growth = peak_rss(pid) - before
+
+    print(
+        f"\n50 MB through the API: {seconds:.1f} s up+down, service peak RSS "
+        f"{before / 2**20:.0f} MiB → {(before + growth) / 2**20:.0f} MiB "
+        f"(+{growth / 2**20:.1f} MiB)"
+    )
+    assert stored["size"] == SIZE
+    assert stored["sha256"] == expected_sha256
+    assert downloaded_sha256 == expected_sha256
+    assert growth < ALLOWED_GROWTH
