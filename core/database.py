@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from beanie import init_beanie
+from beanie import Document, init_beanie
 from mongomock_motor import AsyncMongoMockClient
 from motor.motor_asyncio import AsyncIOMotorClient
 from pymongo.errors import PyMongoError
@@ -72,8 +72,24 @@ async def connect_database(settings: Settings) -> Database:
                 f"cannot reach the database at {redact_url(settings.mongodb_url)}: {exc.detail}. "
                 "Check HOSO_MONGODB_URL and that the server is running."
             ) from None
-    await init_beanie(database=database.db, document_models=list(DOCUMENT_MODELS))
+    await init_beanie(
+        database=database.db, document_models=list(DOCUMENT_MODELS), skip_indexes=True
+    )
+    await ensure_indexes(DOCUMENT_MODELS)
     return database
+
+
+async def ensure_indexes(models: list[type[Document]]) -> None:
+    """Create each model's indexes, one `createIndexes` command per index.
+
+    Beanie sends all of a collection's indexes in one command; FerretDB 1.24 panics on such a
+    command when the indexes already exist (every start after the first). One per command works
+    on every engine and is a no-op for an index that exists.
+    """
+    for model in models:
+        collection = model.get_motor_collection()
+        for index in getattr(model.Settings, "indexes", []):
+            await collection.create_indexes([index])
 
 
 class DatabaseUnreachable(Exception):

@@ -75,6 +75,18 @@ def handle_database_error(
     )
 
 
+def handle_too_deep(
+    request: Request[Any, Any, Any], exc: RecursionError
+) -> Response[dict[str, Any]]:
+    """JSON nested thousands of levels deep exhausts the decoder before any field is checked."""
+    logger.warning("too deeply nested input on %s %s", request.method, request.url.path)
+    return problem(
+        400,
+        "Bad request",
+        "The request body is nested too deeply to read; nothing was changed. Send flatter JSON.",
+    )
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     logger.exception("unexpected error on %s %s", request.method, request.url.path)
     return problem(
@@ -120,5 +132,6 @@ EXCEPTION_HANDLERS = {
     BlobStoreUnavailable: handle_blob_unavailable,
     PyMongoError: handle_database_error,
     HTTPException: handle_http,
+    RecursionError: handle_too_deep,
     Exception: handle_unexpected,
 }

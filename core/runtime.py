@@ -14,7 +14,10 @@ from storage import BlobStore
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """Now, to the millisecond: BSON dates keep no more, and what a write answers must be what a
+    later read returns."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 @dataclass

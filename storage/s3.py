@@ -81,6 +81,9 @@ class S3BlobStore:
                 read=1,
                 backoff_factor=0.2,
                 status_forcelist=(500, 502, 503, 504),
+                # A starting MinIO answers 503 with "Retry-After: 60"; honouring it would stall
+                # a request (and /health) for a minute instead of failing fast.
+                respect_retry_after_header=False,
             ),
         )
         self._client = Minio(

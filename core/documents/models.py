@@ -8,7 +8,7 @@ from typing import Any
 
 from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, Field
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel
 
 
 class Direction(StrEnum):
@@ -110,9 +110,9 @@ class StoredDocument(Document):
     class Settings:
         name = "documents"
         indexes = [
-            IndexModel([("unit", ASCENDING), ("_id", DESCENDING)], name="by_unit"),
+            IndexModel([("unit", ASCENDING), ("_id", ASCENDING)], name="by_unit"),
             IndexModel([("unit", ASCENDING), ("direction", ASCENDING), ("state", ASCENDING)]),
-            IndexModel([("unit", ASCENDING), ("issued_date", DESCENDING)]),
+            IndexModel([("unit", ASCENDING), ("issued_date", ASCENDING)]),
         ]
 
 
@@ -139,7 +139,7 @@ class FileVersion(Document):
         name = "file_versions"
         indexes = [
             IndexModel(
-                [("file_id", ASCENDING), ("version", DESCENDING)],
+                [("file_id", ASCENDING), ("version", ASCENDING)],
                 unique=True,
                 name="one_row_per_file_version",
             ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from core.documents.models import (
     AccessMode,
@@ -23,6 +23,47 @@ Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Summary = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 OrganName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Section = Annotated[str, StringConstraints(pattern=r"^[A-ZĐ][A-Za-zĐđ0-9]{0,19}$")]
+
+# What the database can store: MongoDB refuses documents nested deeper than 100 levels (far less
+# already makes no sense for metadata) and names holding NUL; FerretDB also refuses names that
+# start with `$` or hold a dot. Refuse them here as the client's mistake, not half-way through a
+# write.
+MAX_EXTRA_DEPTH = 20
+MAX_SCHEMA_DEPTH = 60
+
+
+def _nesting_and_names(value: Any) -> tuple[int, list[str]]:
+    depth, names, level = 0, [], [value]
+    while level:
+        depth += 1
+        names += [name for item in level if isinstance(item, dict) for name in item]
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+    return depth, names
+
+
+def _storable(limit: int, *, plain_names: bool) -> AfterValidator:
+    def check(value: dict[str, Any]) -> dict[str, Any]:
+        depth, names = _nesting_and_names(value)
+        if depth > limit:
+            raise ValueError(f"nested deeper than {limit} levels")
+        for name in names:
+            if "\x00" in name:
+                raise ValueError(f"field name {name!r} contains a NUL character; rename it")
+            if plain_names and (name.startswith("$") or "." in name):
+                raise ValueError(f"field name {name!r} starts with '$' or contains '.'; rename it")
+        return value
+
+    return AfterValidator(check)
+
+
+Extra = Annotated[dict[str, Any], _storable(MAX_EXTRA_DEPTH, plain_names=True)]
+# JSON Schema keywords start with `$` ($defs, $ref): only NUL is refused in a schema.
+ExtraSchema = Annotated[dict[str, Any], _storable(MAX_SCHEMA_DEPTH, plain_names=False)]
 
 
 class _Strict(BaseModel):
@@ -54,7 +95,7 @@ class DocumentFields(_Strict):
     original_symbol: str | None = Field(None, max_length=30, description="Incoming: ký hiệu")
     original_date: date | None = Field(None, description="Incoming: ngày tháng văn bản")
     to_places: str | None = Field(None, max_length=1000)
-    extra: dict[str, Any] | None = Field(None, description="Fields defined by the document type")
+    extra: Extra | None = Field(None, description="Fields defined by the document type")
 
 
 class DocumentCreate(DocumentFields):
@@ -162,7 +203,7 @@ class DocumentTypeCreate(_Strict):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,19}$", description="ASCII code, e.g. GXN")
     name: str = Field(min_length=1, max_length=100)
     symbol: str | None = Field(None, pattern=r"^[A-ZĐ][A-Za-zĐđ0-9]{0,9}$")
-    extra_schema: dict[str, Any] = Field(
+    extra_schema: ExtraSchema = Field(
         default_factory=lambda: {"type": "object", "properties": {}},
         description="JSON Schema (Draft 2020-12) of the type's extra fields",
     )
@@ -171,4 +212,4 @@ class DocumentTypeCreate(_Strict):
 class DocumentTypeUpdate(_Strict):
     name: str | None = Field(None, min_length=1, max_length=100)
     symbol: str | None = Field(None, pattern=r"^[A-ZĐ][A-Za-zĐđ0-9]{0,9}$")
-    extra_schema: dict[str, Any] | None = None
+    extra_schema: ExtraSchema | None = None

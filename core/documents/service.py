@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from enum import Enum
 from typing import Any
 
 from beanie import PydanticObjectId
 from beanie.odm.utils.encoder import Encoder
 from bson import ObjectId
 from bson.errors import InvalidId
+from pydantic import BaseModel
 
 from core.documents.models import Direction, DocumentState, Secrecy, StoredDocument
 from core.documents.schemas import DocumentCreate, DocumentFields, DocumentUpdate
@@ -27,6 +29,19 @@ EDITABLE_AFTER_NUMBERING = frozenset(
 )
 
 MAX_PAGE_SIZE = 200
+
+# Stored fields that always hold a value: a PATCH may change them, not set them to null.
+NOT_NULL = (
+    "summary",
+    "issuing_body",
+    "type_code",
+    "language",
+    "keywords",
+    "access_mode",
+    "urgency",
+    "secrecy",
+    "recipients",
+)
 
 
 def unit_or_invalid(runtime: Runtime, code: str, field: str = "unit") -> Unit:
@@ -59,7 +74,7 @@ async def create_document(runtime: Runtime, data: DocumentCreate) -> StoredDocum
     fields = _given_fields(data)
     _check_secrecy(runtime, fields.get("secrecy"))
     extra = fields.pop("extra", None) or {}
-    fields.pop("issuing_body", None)
+    issuing_body = fields.pop("issuing_body", None) or unit.name
     doc_type.validate_extra(extra)
     if data.direction is Direction.INCOMING and not data.issuing_body:
         raise InvalidInput(
@@ -74,7 +89,7 @@ async def create_document(runtime: Runtime, data: DocumentCreate) -> StoredDocum
         type_code=doc_type.code,
         type_name=doc_type.name,
         type_symbol=doc_type.symbol,
-        issuing_body=data.issuing_body or unit.name,
+        issuing_body=issuing_body,
         summary_folded=fold(data.summary),
         extra=extra,
         created_at=now,
@@ -91,6 +106,12 @@ async def update_document(
     check_revision(document, data.revision)
     changes = _given_fields(data)
     changes.pop("revision")
+    emptied = sorted(name for name in NOT_NULL if name in changes and changes[name] is None)
+    if emptied:
+        raise InvalidInput(
+            f"{', '.join(emptied)} cannot be null: leave a field out to keep its value.",
+            errors=[{"field": name, "message": "cannot be null"} for name in emptied],
+        )
     if document.state is not DocumentState.DRAFT:
         locked = sorted(set(changes) - EDITABLE_AFTER_NUMBERING)
         if locked:
@@ -109,12 +130,6 @@ async def update_document(
         changes.update(type_name=doc_type.name, type_symbol=doc_type.symbol)
     if changes.get("summary"):
         changes["summary_folded"] = fold(changes["summary"])
-    for required in ("summary", "issuing_body"):
-        if required in changes and changes[required] is None:
-            raise InvalidInput(
-                f"{required} cannot be emptied.",
-                errors=[{"field": required, "message": "cannot be null"}],
-            )
     return await save_changes(runtime, document, changes)
 
 
@@ -228,16 +243,29 @@ def _cursor_id(cursor: str) -> ObjectId:
 
 def _given_fields(data: DocumentFields) -> dict[str, Any]:
     """The fields the client actually sent, Vietnamese text normalised to NFC."""
-    given = {name: getattr(data, name) for name in data.model_fields_set}
-    for name, value in given.items():
-        if isinstance(value, str):
-            given[name] = nfc(value)
-        elif name == "keywords" and value is not None:
-            given[name] = [nfc(keyword) for keyword in value]
+    given = {name: _nfc_deep(getattr(data, name)) for name in data.model_fields_set}
     if isinstance(data, DocumentCreate):
         for name in ("unit", "direction", "type_code"):
             given.pop(name, None)
     return given
+
+
+def _nfc_deep(value: Any) -> Any:
+    """NFC all the way down: signer, recipients and extra fields hold Vietnamese text too, and an
+    NFD `Bằng khen` must still match the NFC one in a type's schema."""
+    if isinstance(value, Enum):
+        return value
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, list):
+        return [_nfc_deep(item) for item in value]
+    if isinstance(value, dict):
+        return {_nfc_deep(key): _nfc_deep(item) for key, item in value.items()}
+    if isinstance(value, BaseModel):
+        return value.model_copy(
+            update={name: _nfc_deep(getattr(value, name)) for name in value.model_fields_set}
+        )
+    return value
 
 
 def _check_secrecy(runtime: Runtime, secrecy: Secrecy | None) -> None:

@@ -10,9 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema import Draft202012Validator, SchemaError
+from jsonschema_specifications import REGISTRY as META_SCHEMAS
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
 
 from core.documents.models import CustomDocumentType
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
 from core.plugins import call_in_registration_order
 from core.runtime import Runtime
 from core.units.tree import Unit
@@ -31,10 +34,18 @@ class DocumentType:
 
     def validate_extra(self, extra: dict[str, Any]) -> None:
         """Raise `InvalidInput` naming every wrong extra field."""
-        errors = [
-            {"field": _field_name(error), "message": error.message}
-            for error in Draft202012Validator(self.schema).iter_errors(extra)
-        ]
+        # Only the bundled meta-schemas resolve: a schema never makes the server fetch a URL.
+        validator = Draft202012Validator(self.schema, registry=META_SCHEMAS)
+        try:
+            errors = [
+                {"field": _field_name(error), "message": error.message}
+                for error in validator.iter_errors(extra)
+            ]
+        except Unresolvable as exc:
+            raise Conflict(
+                f"Document type {self.code} has a schema that cannot be used ({exc}); "
+                "fix the type's extra_schema before filing documents of it."
+            ) from None
         if errors:
             errors.sort(key=lambda item: item["field"])
             names = ", ".join(dict.fromkeys(item["field"] for item in errors))
@@ -51,14 +62,38 @@ def check_type_schema(schema: dict[str, Any]) -> None:
     except SchemaError as exc:
         path = "/".join(str(part) for part in exc.path) or "(root)"
         raise InvalidInput(
-            f"The schema is not a valid JSON Schema at {path}: {exc.message}",
-            errors=[{"field": "schema", "message": exc.message}],
+            f"extra_schema is not a valid JSON Schema at {path}: {exc.message}",
+            errors=[{"field": "extra_schema", "message": exc.message}],
         ) from None
     if schema.get("type") != "object":
         raise InvalidInput(
-            'The schema must describe an object: {"type": "object", "properties": {...}}.',
-            errors=[{"field": "schema.type", "message": "must be 'object'"}],
+            'extra_schema must describe an object: {"type": "object", "properties": {...}}.',
+            errors=[{"field": "extra_schema.type", "message": "must be 'object'"}],
         )
+    resolver = META_SCHEMAS.resolver_with_root(DRAFT202012.create_resource(schema))
+    for ref in _references(schema):
+        try:
+            resolver.lookup(ref)
+        except Unresolvable:
+            raise InvalidInput(
+                f"extra_schema refers to {ref!r}, which is not in the schema: "
+                "refer only to its own parts, such as #/$defs/person.",
+                errors=[{"field": "extra_schema", "message": f"unresolvable $ref {ref!r}"}],
+            ) from None
+
+
+def _references(schema: Any) -> list[str]:
+    found: list[str] = []
+    pending = [schema]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            refs = (item.get("$ref"), item.get("$dynamicRef"))
+            found += [ref for ref in refs if isinstance(ref, str)]
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return found
 
 
 async def types_for_unit(runtime: Runtime, unit: Unit) -> dict[str, DocumentType]:

@@ -42,11 +42,13 @@ class DocumentTypeController(Controller):
     ) -> DocumentTypeOut:
         unit = unit_or_invalid(runtime, data.unit)
         check_type_schema(data.extra_schema)
-        if data.code in plugin_types(runtime, unit):
-            raise Conflict(
-                f"Type {data.code} is already given to unit {unit.code} by a plugin; "
-                "choose another code."
-            )
+        # The type applies to every unit below too: it must not hide a type a plugin gives one.
+        for below in runtime.units.subtree(unit.code):
+            if data.code in plugin_types(runtime, below):
+                raise Conflict(
+                    f"Type {data.code} is already given to unit {below.code} by a plugin; "
+                    "choose another code."
+                )
         now = runtime.clock()
         stored = CustomDocumentType(
             unit=unit.code,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from beanie import Document, PydanticObjectId
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, IndexModel
 
 
 class RegisterEntry(Document):
@@ -31,7 +31,7 @@ class RegisterEntry(Document):
                     ("unit", ASCENDING),
                     ("register_code", ASCENDING),
                     ("year", ASCENDING),
-                    ("number", DESCENDING),
+                    ("number", ASCENDING),
                 ],
                 unique=True,
                 name="one_entry_per_number",

@@ -18,7 +18,9 @@ from pymongo.errors import DuplicateKeyError
 from core.errors import ServiceUnavailable
 from core.numbering.models import RegisterEntry
 
-MAX_ATTEMPTS = 2000
+MAX_ATTEMPTS = 200
+BASE_BACKOFF = 0.002  # seconds
+MAX_BACKOFF = 0.25
 
 
 async def take_number(
@@ -46,8 +48,9 @@ async def take_number(
             return entry
         except DuplicateKeyError:
             # Someone took that number first (or this document got one meanwhile): look again.
-            # A little jitter keeps many losers from colliding on the very next number.
-            await asyncio.sleep(random.uniform(0, 0.002 * min(attempt, 10)))
+            # Randomised, growing back-off spreads the losers out, so each round has few
+            # contenders instead of all of them colliding on the very next number again.
+            await asyncio.sleep(random.uniform(0, min(MAX_BACKOFF, BASE_BACKOFF * 2**attempt)))
     raise ServiceUnavailable(
         f"could not take a number in register '{register}' after {MAX_ATTEMPTS} attempts; "
         "the database is overloaded, try again"

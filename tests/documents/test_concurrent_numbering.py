@@ -3,57 +3,73 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from contextlib import ExitStack
 
+import httpx
+import pytest
 from litestar.testing import AsyncTestClient
 
 from core.app import create_app
 from core.settings import Settings
 from tests.conftest import TEST_MONGODB
 from tests.documents.conftest import PROVINCE, create, incoming, outgoing
+from tests.service_process import running_service
 
 CONCURRENT_ISSUES = 200
-
-
-def worker_count() -> int:
-    # The in-memory store lives inside one process: its "workers" cannot share it. On a real
-    # server every worker has its own connection pool, as separate processes would.
-    return 1 if TEST_MONGODB == "memory" else 4
+WORKERS = 3
 
 
 async def test_200_concurrent_issues_end_with_numbers_1_to_200_each_once(
-    make_settings: Callable[..., Settings],
+    client: AsyncTestClient,
 ) -> None:
-    settings = make_settings()
-    apps = [create_app(settings) for _ in range(worker_count())]
-    clients = [AsyncTestClient(app=app) for app in apps]
-    for test_client in clients:
-        await test_client.__aenter__()
-    try:
-        drafts = await asyncio.gather(
-            *(create(clients[i % len(clients)], outgoing()) for i in range(CONCURRENT_ISSUES))
-        )
+    drafts = await asyncio.gather(*(create(client, outgoing()) for _ in range(CONCURRENT_ISSUES)))
 
-        responses = await asyncio.gather(
-            *(
-                clients[i % len(clients)].post(f"/api/v1/documents/{draft['id']}/issue")
-                for i, draft in enumerate(drafts)
+    responses = await asyncio.gather(
+        *(client.post(f"/api/v1/documents/{draft['id']}/issue") for draft in drafts)
+    )
+
+    assert [r.status_code for r in responses] == [200] * CONCURRENT_ISSUES
+    await assert_register_holds_exactly(client, [r.json() for r in responses], drafts)
+
+
+@pytest.mark.skipif(
+    TEST_MONGODB == "memory", reason="the in-memory store lives in one process; needs a server"
+)
+async def test_200_concurrent_issues_across_3_worker_processes_stay_unique_and_gapless(
+    settings: Settings,
+) -> None:
+    with ExitStack() as stack:
+        bases = [stack.enter_context(running_service(settings))[0] for _ in range(WORKERS)]
+        async with httpx.AsyncClient(timeout=120) as http:
+            drafts = []
+            for i in range(CONCURRENT_ISSUES):
+                created = await http.post(f"{bases[i % WORKERS]}/api/v1/documents", json=outgoing())
+                assert created.status_code == 201, created.text
+                drafts.append(created.json())
+
+            responses = await asyncio.gather(
+                *(
+                    http.post(f"{bases[i % WORKERS]}/api/v1/documents/{draft['id']}/issue")
+                    for i, draft in enumerate(drafts)
+                )
             )
-        )
 
-        assert [r.status_code for r in responses] == [200] * CONCURRENT_ISSUES
-        numbers = sorted(r.json()["number"] for r in responses)
-        assert numbers == list(range(1, CONCURRENT_ISSUES + 1))
-        year = responses[0].json()["register_year"]
-        book = await clients[0].get(f"/api/v1/units/{PROVINCE}/registers/outgoing/{year}")
-        entries = book.json()["entries"]
-        assert [e["number"] for e in entries] == list(range(1, CONCURRENT_ISSUES + 1))
-        assert {e["document_id"] for e in entries} == {d["id"] for d in drafts}
-        symbols = {r.json()["number_and_symbol"] for r in responses}
-        assert len(symbols) == CONCURRENT_ISSUES
-    finally:
-        for test_client in clients:
-            await test_client.__aexit__(None, None, None)
+            assert [r.status_code for r in responses] == [200] * CONCURRENT_ISSUES
+            async with AsyncTestClient(app=create_app(settings)) as reader:
+                await assert_register_holds_exactly(reader, [r.json() for r in responses], drafts)
+
+
+async def assert_register_holds_exactly(
+    client: AsyncTestClient, issued: list[dict], drafts: list[dict]
+) -> None:
+    """Numbers 1..N each once, the register book agrees, and every number+symbol is unique."""
+    assert sorted(doc["number"] for doc in issued) == list(range(1, len(drafts) + 1))
+    year = issued[0]["register_year"]
+    book = await client.get(f"/api/v1/units/{PROVINCE}/registers/outgoing/{year}")
+    entries = book.json()["entries"]
+    assert [e["number"] for e in entries] == list(range(1, len(drafts) + 1))
+    assert {e["document_id"] for e in entries} == {d["id"] for d in drafts}
+    assert len({doc["number_and_symbol"] for doc in issued}) == len(drafts)
 
 
 async def test_the_same_document_issued_concurrently_takes_one_number(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,9 +13,8 @@ import pytest
 
 from core.settings import Settings
 from tests.documents.conftest import outgoing
-from tests.servers.launch import free_port
+from tests.service_process import running_service
 
-REPO = Path(__file__).resolve().parents[2]
 SIZE = 50 * 1024 * 1024
 # Peak resident memory the service may gain while taking and giving back the file.
 ALLOWED_GROWTH = 40 * 1024 * 1024
@@ -31,51 +28,10 @@ def peak_rss(pid: int) -> int:
     raise AssertionError("no VmHWM in /proc status")
 
 
-def service_env(settings: Settings, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
-    env.update(
-        HOSO_PORT=str(port),
-        HOSO_BLOB_DIR=str(settings.blob_dir),
-        HOSO_MONGODB_DATABASE=settings.mongodb_database,
-        HOSO_LOG_LEVEL="warning",
-    )
-    if settings.mongodb_url:
-        env["HOSO_MONGODB_URL"] = settings.mongodb_url
-    if settings.s3_endpoint:
-        env.update(
-            HOSO_S3_ENDPOINT=settings.s3_endpoint,
-            HOSO_S3_ACCESS_KEY=settings.s3_access_key,
-            HOSO_S3_SECRET_KEY=settings.s3_secret_key,
-            HOSO_S3_BUCKET=settings.s3_bucket,
-        )
-    return env
-
-
 @pytest.fixture
-def running_service(settings: Settings) -> Iterator[tuple[str, int]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "core", "serve"],
-        cwd=REPO,
-        env=service_env(settings, port),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("the service did not start")
-        yield base, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+def service(settings: Settings) -> Iterator[tuple[str, int]]:
+    with running_service(settings) as (base, pid):
+        yield base, pid
 
 
 @pytest.fixture
@@ -110,9 +66,9 @@ def upload_and_download(base: str, document_id: str, path: Path, name: str) -> t
 
 
 def test_50_mb_upload_and_download_keep_the_service_memory_flat(
-    running_service: tuple[str, int], big_file: tuple[Path, str], tmp_path: Path
+    service: tuple[str, int], big_file: tuple[Path, str], tmp_path: Path
 ) -> None:
-    base, pid = running_service
+    base, pid = service
     path, expected_sha256 = big_file
     document = httpx.post(f"{base}/api/v1/documents", json=outgoing(), timeout=10).json()
     small = tmp_path / "warm-up.pdf"

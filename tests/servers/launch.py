@@ -115,16 +115,25 @@ def _stop_all_at_exit() -> None:
 atexit.register(_stop_all_at_exit)
 
 
-def _parent_death_signal() -> None:
-    """In the child, before exec: ask Linux to SIGKILL it when the parent dies."""
+def _load_prctl() -> Any:
+    """libc's prctl, looked up in the parent: nothing may be imported in the forked child."""
+    if sys.platform != "linux":
+        return None
     try:
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    except Exception:  # best effort only
-        pass
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def _parent_death_signal() -> None:
+    """In the child, before exec: ask Linux to SIGKILL it when the parent dies."""
+    _PRCTL(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
 
 
 class _Server:
@@ -235,7 +244,7 @@ class _Server:
             # Own session: a Ctrl-C in the terminal reaches the test run, which then stops us.
             start_new_session=True,
             # The death signal is tied to the forking thread; only use it from the main thread.
-            preexec_fn=_parent_death_signal if sys.platform == "linux" and in_main_thread else None,
+            preexec_fn=_parent_death_signal if _PRCTL is not None and in_main_thread else None,
         )
         deadline = time.monotonic() + self.start_timeout
         while True:
@@ -391,7 +400,7 @@ class FerretDBServer(_Server):
 class MinioServer(_Server):
     """MinIO (S3) on ``endpoint`` = ``127.0.0.1:PORT``, console on a second local port.
 
-    Ready when ``GET /minio/health/live`` answers 200.
+    Ready when ``GET /minio/health/cluster`` answers 200 (see ``_ready`` for why not ``live``).
     """
 
     name = "minio"
@@ -471,8 +480,12 @@ class MinioServer(_Server):
         return env
 
     def _ready(self) -> bool:
+        # Not /minio/health/live: it answers 200 as soon as the HTTP listener is up, before the
+        # object layer, bucket metadata and IAM are initialised. A request sent then gets 503
+        # with "Retry-After: 60", which the SDK's urllib3 honours: a 60 s stall. The cluster
+        # check answers 200 only once all three are ready.
         try:
-            with _NO_PROXY.open(f"{self.url}/minio/health/live", timeout=1) as resp:
+            with _NO_PROXY.open(f"{self.url}/minio/health/cluster", timeout=2) as resp:
                 return int(resp.status) == 200
         except (urllib.error.URLError, OSError):
             return False
