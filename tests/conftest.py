@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,7 +25,8 @@ from litestar.testing import AsyncTestClient
 
 from core.app import create_app
 from core.settings import Settings, load_settings
-from tests.servers.launch import FerretDBServer, MinioServer, ServerNotBuilt, free_port
+from tests.s3_endpoints import S3Endpoint, start_moto_s3
+from tests.servers.launch import FerretDBServer, MinioServer, ServerNotBuilt
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_MONGODB = os.environ.get("HOSO_TEST_MONGODB", "memory")
@@ -38,13 +38,6 @@ _KEEP = ("HOSO_TEST_", "HOSO_SERVERS_DIR")
 for _name in list(os.environ):
     if _name.startswith("HOSO_") and not _name.startswith(_KEEP):
         del os.environ[_name]
-
-
-@dataclass(frozen=True)
-class S3Endpoint:
-    endpoint: str
-    access_key: str
-    secret_key: str
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +72,7 @@ def s3_endpoint() -> Iterator[S3Endpoint | None]:
     if TEST_BLOBS == "filesystem":
         yield None
     elif TEST_BLOBS == "moto":
-        with moto_s3() as endpoint:
+        with start_moto_s3() as endpoint:
             yield endpoint
     elif TEST_BLOBS == "minio":
         try:
@@ -100,21 +93,6 @@ def s3_endpoint() -> Iterator[S3Endpoint | None]:
         raise pytest.UsageError(
             f"HOSO_TEST_BLOBS={TEST_BLOBS!r}: use filesystem, moto, minio, s3://"
         )
-
-
-class moto_s3:
-    """moto's S3 server in a thread, on a free loopback port (real HTTP, no real S3)."""
-
-    def __enter__(self) -> S3Endpoint:
-        from moto.server import ThreadedMotoServer
-
-        port = free_port()
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        self._server.start()
-        return S3Endpoint(f"127.0.0.1:{port}", "testing", "testing-secret")
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.stop()
 
 
 @pytest.fixture
@@ -177,6 +155,20 @@ async def _drop_database(app: Litestar) -> None:
         pass
     finally:
         mongo.close()
+
+
+ATOMIC_UPDATES_MISSING = (
+    "FerretDB 1.x does not apply single-document conditional updates atomically under "
+    "concurrency (../shared/SERVERS.md); production needs MongoDB 6+"
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not ON_FERRETDB:
+        return
+    for item in items:
+        if item.get_closest_marker("needs_atomic_updates"):
+            item.add_marker(pytest.mark.skip(reason=ATOMIC_UPDATES_MISSING))
 
 
 def pytest_report_header(config: pytest.Config) -> str:

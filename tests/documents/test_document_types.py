@@ -270,7 +270,10 @@ async def test_changing_the_name_keeps_the_schema(client: AsyncTestClient) -> No
 
     assert response.status_code == 200, response.text
     stored = (await types_of(client, DISTRICT))["GXNCT"]
-    assert (stored["name"], stored["extra_schema"]) == ("Giấy xác nhận nơi cư trú", RESIDENCE_SCHEMA)
+    assert (stored["name"], stored["extra_schema"]) == (
+        "Giấy xác nhận nơi cư trú",
+        RESIDENCE_SCHEMA,
+    )
 
 
 async def test_changing_to_an_invalid_schema_answers_422_and_keeps_the_old_one(
@@ -328,7 +331,9 @@ async def test_changing_a_type_through_a_unit_below_its_definer_answers_404(
             id="required-not-a-list",
         ),
         pytest.param({"type": "array"}, "extra_schema.type", "must describe an object", id="array"),
-        pytest.param({"properties": {}}, "extra_schema.type", "must describe an object", id="no-type"),
+        pytest.param(
+            {"properties": {}}, "extra_schema.type", "must describe an object", id="no-type"
+        ),
         pytest.param(
             {"type": "object", "properties": {"a": {"$ref": "#/$defs/person"}}},
             "extra_schema",
@@ -346,9 +351,7 @@ async def test_changing_a_type_through_a_unit_below_its_definer_answers_404(
 async def test_invalid_schema_answers_422_and_defines_nothing(
     client: AsyncTestClient, schema: dict[str, Any], field: str, hint: str
 ) -> None:
-    response = await client.post(
-        "/api/v1/document-types", json=residence_type(extra_schema=schema)
-    )
+    response = await client.post("/api/v1/document-types", json=residence_type(extra_schema=schema))
 
     body = assert_problem(response, 422, hint)
     assert body["errors"][0]["field"] == field
@@ -359,9 +362,7 @@ async def test_invalid_schema_answers_422_and_defines_nothing(
 async def test_schema_that_is_not_a_json_object_answers_422(
     client: AsyncTestClient, schema: Any
 ) -> None:
-    response = await client.post(
-        "/api/v1/document-types", json=residence_type(extra_schema=schema)
-    )
+    response = await client.post("/api/v1/document-types", json=residence_type(extra_schema=schema))
 
     body = assert_problem(response, 422, "extra_schema")
     assert body["errors"][0]["field"] == "extra_schema"

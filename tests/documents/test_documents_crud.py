@@ -87,7 +87,11 @@ async def test_outgoing_draft_is_stored_as_given_with_the_unit_name_as_issuing_b
     assert stored["page_count"] == 4
     assert stored["keywords"] == ["văn thư", "kiểm tra"]
     assert stored["urgency"] == "urgent"
-    assert stored["signer"] == {"full_name": "Trần Văn Bình", "position": "Giám đốc", "capacity": None}
+    assert stored["signer"] == {
+        "full_name": "Trần Văn Bình",
+        "position": "Giám đốc",
+        "capacity": None,
+    }
     assert stored["recipients"] == [{"organ_id": "000.00.07.H25", "organ_name": "Sở Tư pháp"}]
     assert (stored["issued_amount"], stored["due_date"]) == (3, "2026-12-15")
     assert stored["number"] is None and stored["number_and_symbol"] is None
@@ -163,7 +167,9 @@ async def test_decomposed_extra_fields_still_match_the_choices_of_the_type(
 
     response = await client.post(
         "/api/v1/documents",
-        json=outgoing(unit=HOME_AFFAIRS, type_code="QDKT", summary="Về việc tặng Bằng khen", extra=extra),
+        json=outgoing(
+            unit=HOME_AFFAIRS, type_code="QDKT", summary="Về việc tặng Bằng khen", extra=extra
+        ),
     )
 
     assert response.status_code == 201, response.text
@@ -177,7 +183,9 @@ async def test_decomposed_extra_fields_still_match_the_choices_of_the_type(
 async def test_commendation_keeps_its_extra_fields(client: AsyncTestClient) -> None:
     created = await create(
         client,
-        outgoing(unit=HOME_AFFAIRS, type_code="QDKT", summary="Về việc tặng Bằng khen", extra=AWARD_EXTRA),
+        outgoing(
+            unit=HOME_AFFAIRS, type_code="QDKT", summary="Về việc tặng Bằng khen", extra=AWARD_EXTRA
+        ),
     )
 
     assert (await read(client, created["id"]))["extra"] == AWARD_EXTRA
