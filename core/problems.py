@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure
 
 from core.errors import HosoError
 from storage import BlobStoreUnavailable
@@ -64,8 +64,8 @@ def handle_blob_unavailable(
     return problem(503, "Service unavailable", f"The file store is not answering: {exc}")
 
 
-def handle_database_error(
-    request: Request[Any, Any, Any], exc: PyMongoError
+def handle_database_unreachable(
+    request: Request[Any, Any, Any], exc: ConnectionFailure
 ) -> Response[dict[str, Any]]:
     logger.error("database error on %s %s: %s", request.method, request.url.path, exc)
     return problem(
@@ -130,7 +130,7 @@ EXCEPTION_HANDLERS = {
     HosoError: handle_hoso_error,
     ValidationException: handle_validation,
     BlobStoreUnavailable: handle_blob_unavailable,
-    PyMongoError: handle_database_error,
+    ConnectionFailure: handle_database_unreachable,
     HTTPException: handle_http,
     RecursionError: handle_too_deep,
     Exception: handle_unexpected,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -154,9 +155,15 @@ class CustomDocumentType(Document):
     code: str
     name: str
     symbol: str | None = None
-    extra_schema: dict[str, Any] = Field(default_factory=dict)
+    # Kept as JSON text: schema keywords such as `$ref` and `$defs` are not valid field names
+    # for every MongoDB-compatible engine, and a schema is only ever read whole.
+    extra_schema_json: str = "{}"
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def extra_schema(self) -> dict[str, Any]:
+        return json.loads(self.extra_schema_json)
 
     class Settings:
         name = "document_types"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from pymongo.errors import DuplicateKeyError
@@ -55,7 +57,7 @@ class DocumentTypeController(Controller):
             code=data.code,
             name=nfc(data.name),
             symbol=data.symbol,
-            extra_schema=data.extra_schema,
+            extra_schema_json=json.dumps(data.extra_schema, ensure_ascii=False),
             created_at=now,
             updated_at=now,
         )
@@ -79,7 +81,7 @@ class DocumentTypeController(Controller):
             changes["symbol"] = data.symbol
         if data.extra_schema is not None:
             check_type_schema(data.extra_schema)
-            changes["extra_schema"] = data.extra_schema
+            changes["extra_schema_json"] = json.dumps(data.extra_schema, ensure_ascii=False)
         changes["updated_at"] = runtime.clock()
         await stored.set(changes)
         return _out(_as_type(stored))

@@ -432,3 +432,31 @@ async def test_badly_formed_definition_answers_422_naming_the_field(
     body = assert_problem(response, 422, field)
     assert [error["field"] for error in body["errors"]] == [field]
     assert len(await types_of(client, DISTRICT)) == 29
+
+
+async def test_schema_with_defs_and_refs_is_kept_whole_and_used(client: AsyncTestClient) -> None:
+    schema = {
+        "type": "object",
+        "$defs": {
+            "person": {
+                "type": "object",
+                "properties": {"full_name": {"type": "string"}},
+                "required": ["full_name"],
+            }
+        },
+        "properties": {"applicant": {"$ref": "#/$defs/person"}, "thôn.xóm": {"type": "string"}},
+        "required": ["applicant"],
+    }
+    defined = await define(client, residence_type(extra_schema=schema))
+
+    refused = await client.post(
+        "/api/v1/documents", json=residence_letter(applicant={"name": "thiếu họ tên"})
+    )
+    accepted = await client.post(
+        "/api/v1/documents", json=residence_letter(applicant={"full_name": "Lê Thị Hoa"})
+    )
+
+    assert defined["extra_schema"] == schema
+    assert (await types_of(client, COMMUNE))["GXNCT"]["extra_schema"] == schema
+    assert_problem(refused, 422, "extra.applicant.full_name")
+    assert accepted.status_code == 201
