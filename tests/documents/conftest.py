@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from litestar.testing import AsyncTestClient
+
+PROBLEM_JSON = "application/problem+json"
 
 PROVINCE = "000.00.00.H25"
 HOME_AFFAIRS = "000.00.05.H25"  # turns on the ha_tinh_home_affairs reference plugin
@@ -63,6 +64,17 @@ async def count_documents(client: AsyncTestClient, **filters: str) -> int:
     return len(response.json()["items"])
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+def assert_problem(response: Any, status: int, *named: str) -> dict[str, Any]:
+    """A problem-details answer with `status`; each of `named` appears in the detail, as an
+    error's field, or in an error's message."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    body = response.json()
+    assert body["status"] == status
+    assert isinstance(body["detail"], str) and body["detail"].strip()
+    errors = body.get("errors", [])
+    fields = [error["field"] for error in errors]
+    messages = " ".join(error["message"] for error in errors)
+    for name in named:
+        assert name in body["detail"] or name in fields or name in messages, (name, body)
+    return body

@@ -13,27 +13,10 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests.documents.conftest import PROVINCE, create, incoming, issue, outgoing
+from tests.documents.conftest import PROVINCE, assert_problem, create, incoming, issue, outgoing
 
-PROBLEM_JSON = "application/problem+json"
 UNKNOWN_ID = "65f0a1b2c3d4e5f6a7b8c9d0"  # a well-formed ObjectId no document has
 MIB = 1_048_576
-
-
-def problem(response: Any, status: int, *named: str) -> dict[str, Any]:
-    """Assert a problem answer; each of `named` must appear in the detail, as a field, or in the
-    message given for a field."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body = response.json()
-    assert body["status"] == status
-    assert isinstance(body["detail"], str) and body["detail"].strip()
-    errors = body.get("errors", [])
-    fields = [error["field"] for error in errors]
-    messages = " ".join(error["message"] for error in errors)
-    for name in named:
-        assert name in body["detail"] or name in fields or name in messages, (name, body)
-    return body
 
 
 async def state(client: AsyncTestClient) -> dict[str, Any]:
@@ -180,7 +163,7 @@ async def test_create_with_bad_input_answers_a_problem_and_stores_nothing(
 
     response = await client.post("/api/v1/documents", content=body, headers=JSON)
 
-    problem(response, status, *named)
+    assert_problem(response, status, *named)
     assert await state(client) == before
 
 
@@ -191,7 +174,7 @@ async def test_incoming_with_a_blank_issuing_body_answers_422_naming_it(
 
     response = await client.post("/api/v1/documents", json=incoming(issuing_body="  "))
 
-    problem(response, 422, "issuing_body")
+    assert_problem(response, 422, "issuing_body")
     assert await state(client) == before
 
 
@@ -222,7 +205,7 @@ async def test_unknown_document_answers_404_naming_the_id(
 
     response = await client.request(method, f"/api/v1/documents/{document_id}{suffix}", json=body)
 
-    problem(response, 404, "There is no document with id")
+    assert_problem(response, 404, "There is no document with id")
     assert await state(client) == before
 
 
@@ -265,7 +248,7 @@ async def test_update_with_bad_input_answers_a_problem_and_changes_nothing(
 
     response = await client.patch(f"/api/v1/documents/{draft['id']}", content=body, headers=JSON)
 
-    problem(response, status, *named)
+    assert_problem(response, status, *named)
     assert await state(client) == before
 
 
@@ -292,7 +275,7 @@ async def test_update_setting_a_required_field_to_null_answers_422_naming_it(
         f"/api/v1/documents/{draft['id']}", json={"revision": 1, field: None}
     )
 
-    body = problem(response, 422, field, "leave a field out")
+    body = assert_problem(response, 422, field, "leave a field out")
     assert body["errors"] == [{"field": field, "message": "cannot be null"}]
     assert await state(client) == before
 
@@ -313,7 +296,7 @@ async def test_update_of_an_issued_document_naming_locked_fields_changes_nothing
         },
     )
 
-    body = problem(response, 409, "signer", "urgency")
+    body = assert_problem(response, 409, "signer", "urgency")
     assert body["fields"] == ["signer", "urgency"]
     assert await state(client) == before
 
@@ -339,7 +322,7 @@ async def test_delete_with_a_bad_revision_answers_a_problem_and_keeps_the_draft(
         f"/api/v1/documents/{draft['id']}", params={"revision": revision}
     )
 
-    problem(response, status, *named)
+    assert_problem(response, status, *named)
     assert await state(client) == before
 
 
@@ -365,7 +348,7 @@ async def test_issue_with_bad_input_answers_a_problem_and_takes_no_number(
         f"/api/v1/documents/{draft['id']}/issue", content=body, headers=JSON
     )
 
-    problem(response, status, *named)
+    assert_problem(response, status, *named)
     assert await state(client) == before
 
 
@@ -380,7 +363,7 @@ async def test_register_with_bad_input_answers_a_problem_and_takes_no_number(
         f"/api/v1/documents/{arrival['id']}/register", content=body, headers=JSON
     )
 
-    problem(response, status, *named)
+    assert_problem(response, status, *named)
     assert await state(client) == before
 
 
@@ -419,7 +402,7 @@ async def test_list_with_bad_parameters_answers_a_problem(
 
     response = await client.get("/api/v1/documents", params=params)
 
-    problem(response, status, *named)
+    assert_problem(response, status, *named)
     assert await state(client) == before
 
 
@@ -428,7 +411,7 @@ async def test_list_with_an_unknown_state_names_the_query_parameter_not_an_inter
 ) -> None:
     response = await client.get("/api/v1/documents", params={"state": "archived"})
 
-    body = problem(response, 422, "state")
+    body = assert_problem(response, 422, "state")
     assert [error["field"] for error in body["errors"]] == ["state"]
 
 
@@ -477,7 +460,7 @@ async def test_type_definition_with_bad_input_answers_a_problem_and_defines_noth
 
     response = await client.post("/api/v1/document-types", content=body, headers=JSON)
 
-    problem(response, status, *named)
+    assert_problem(response, status, *named)
     assert await state(client) == before
 
 
@@ -507,7 +490,7 @@ async def test_type_change_with_bad_input_answers_a_problem_and_changes_nothing(
         f"/api/v1/document-types/{PROVINCE}/{code}", content=body, headers=JSON
     )
 
-    problem(response, status, *named)
+    assert_problem(response, status, *named)
     assert await state(client) == before
 
 
@@ -516,7 +499,7 @@ async def test_listing_types_without_a_unit_answers_400_naming_the_parameter(
 ) -> None:
     response = await client.get("/api/v1/document-types")
 
-    problem(response, 400, "'unit'")
+    assert_problem(response, 400, "'unit'")
 
 
 # --- /api/v1/units and the register books ---------------------------------------------------
@@ -566,5 +549,5 @@ async def test_units_and_registers_with_bad_input_answer_a_problem(
 
     response = await client.get(path, params=params)
 
-    problem(response, status, *named)
+    assert_problem(response, status, *named)
     assert await state(client) == before

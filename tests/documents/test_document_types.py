@@ -13,13 +13,13 @@ from tests.documents.conftest import (
     FINANCE,
     HOME_AFFAIRS,
     PROVINCE,
+    assert_problem,
     count_documents,
     outgoing,
 )
 
 DISTRICT = "000.00.35.H25"  # Cẩm Xuyên, parent of the commune Cẩm Bình
 OTHER_DISTRICT = "000.00.36.H25"
-PROBLEM_JSON = "application/problem+json"
 
 RESIDENCE_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -64,16 +64,6 @@ async def define(client: AsyncTestClient, body: dict[str, Any]) -> dict[str, Any
     response = await client.post("/api/v1/document-types", json=body)
     assert response.status_code == 201, response.text
     return response.json()
-
-
-def assert_problem(response: Any, status: int, *in_detail: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body = response.json()
-    assert body["status"] == status
-    for text in in_detail:
-        assert text in body["detail"], body["detail"]
-    return body
 
 
 # --- the Decree 30 list ----------------------------------------------------------------------

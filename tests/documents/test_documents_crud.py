@@ -17,6 +17,7 @@ from tests.documents.conftest import (
     COMMUNE,
     FINANCE,
     HOME_AFFAIRS,
+    PROBLEM_JSON,
     PROVINCE,
     count_documents,
     create,
@@ -24,8 +25,6 @@ from tests.documents.conftest import (
     issue,
     outgoing,
 )
-
-PROBLEM_JSON = "application/problem+json"
 
 
 class FixedClock:

@@ -12,6 +12,7 @@ from tests.documents.conftest import (
     FINANCE,
     HOME_AFFAIRS,
     PROVINCE,
+    assert_problem,
     create,
     incoming,
     issue,
@@ -19,7 +20,6 @@ from tests.documents.conftest import (
 )
 
 DISTRICT = "000.00.35.H25"
-PROBLEM_JSON = "application/problem+json"
 
 CONFIGURED = [
     ("000.00.00.H25", "province", None),
@@ -39,16 +39,6 @@ async def units(client: AsyncTestClient, path: str = "/api/v1/units", **params: 
     response = await client.get(path, params=params)
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def assert_problem(response: Any, status: int, *in_detail: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    body = response.json()
-    assert body["status"] == status
-    for text in in_detail:
-        assert text in body["detail"], body["detail"]
-    return body
 
 
 async def test_units_list_shows_the_ten_configured_units_parents_first(
