@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from core.plugins import create_plugin_host
+from core.hookspecs import hookimpl
+from core.plugins import PluginHost, create_plugin_host, load_plugins
 from core.settings import ConfigError
 from core.units.tree import UnitsFile, build_unit_tree, load_unit_tree
 
@@ -190,3 +191,73 @@ def test_hoso_plugins_command_lists_the_installed_plugin_and_its_units(
     # The last unit in config/units.toml is the commune: only it turns the plugin on.
     assert plugins["example"]["units"] == [COMMUNE]
     assert len(plugins["decree30"]["units"]) == len(load_unit_tree(units_file))
+
+
+class FinanceRecordCodes:
+    """A unit plugin that numbers its records with three digits and its own list template."""
+
+    @hookimpl
+    def hoso_format_record_code(self, unit, record, year, ordinal):
+        return f"{unit.code}.{year}.{ordinal:03d}.{record['heading_symbol']}"
+
+    @hookimpl
+    def hoso_record_list_template(self, unit, year):
+        return {"numbering": "whole_list", "headings": [{"symbol": "NS", "title": "Ngân sách"}]}
+
+
+def test_record_hooks_default_to_decree30_and_a_unit_plugin_overrides_them() -> None:
+    tree = build_unit_tree(
+        units_turning_on(
+            {
+                PROVINCE: {"decree30": {"record_numbering": "whole_list"}},
+                FINANCE: {"finance_records": {}},
+            }
+        )
+    )
+    manager, versions = load_plugins()
+    manager.register(FinanceRecordCodes(), name="finance_records")
+    host = PluginHost(manager, tree, versions)
+    record = {"heading_symbol": "TH"}
+
+    def code(unit_code: str) -> str:
+        unit = tree.get(unit_code)
+        return host.for_unit(unit).hoso_format_record_code(
+            unit=unit, record=record, year=2024, ordinal=1
+        )
+
+    def template(unit_code: str) -> dict:
+        unit = tree.get(unit_code)
+        return host.for_unit(unit).hoso_record_list_template(unit=unit, year=2025)
+
+    assert code(PROVINCE) == "000.00.00.H25.2024.01.TH"
+    assert code(HOME_AFFAIRS) == "000.00.05.H25.2024.01.TH"
+    assert code(FINANCE) == "000.00.06.H25.2024.001.TH"
+    assert template(HOME_AFFAIRS)["numbering"] == "whole_list"  # the province's setting
+    assert template(HOME_AFFAIRS)["headings"][0]["symbol"] == "TH"
+    assert template(FINANCE)["headings"][0]["symbol"] == "NS"
+
+
+def test_a_misspelled_hook_in_an_installed_plugin_stops_the_start_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "misspelled_plugin.py").write_text(
+        "import pluggy\n"
+        "hookimpl = pluggy.HookimplMarker('hoso')\n"
+        "@hookimpl\n"
+        "def hoso_document_type(unit):  # the hook is hoso_document_types\n"
+        "    return []\n",
+        encoding="utf-8",
+    )
+    dist_info = tmp_path / "misspelled_plugin-0.1.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: misspelled-plugin\nVersion: 0.1\n", encoding="utf-8"
+    )
+    (dist_info / "entry_points.txt").write_text(
+        "[hoso]\nmisspelled = misspelled_plugin\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    tree = build_unit_tree(units_turning_on({PROVINCE: {"decree30": {}}}))
+
+    with pytest.raises(ConfigError, match="misspelled.*hoso_document_type"):
+        create_plugin_host(tree)
