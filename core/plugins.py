@@ -110,7 +110,11 @@ def load_plugins() -> tuple[pluggy.PluginManager, dict[str, str]]:
         # A misspelled `hoso_*` function must stop the start, not be silently ignored.
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise ConfigError(f"plugin {exc.plugin!r}: {exc}") from None
+        name = manager.get_name(exc.plugin) or repr(exc.plugin)
+        raise ConfigError(
+            f"plugin '{name}' implements hooks that do not exist ({exc}); "
+            "see core/hookspecs.py for the hook names"
+        ) from None
     return manager, versions
 
 

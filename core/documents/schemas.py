@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from core.documents.models import (
     AccessMode,
@@ -23,6 +30,17 @@ Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Summary = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 OrganName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Section = Annotated[str, StringConstraints(pattern=r"^[A-ZĐ][A-Za-zĐđ0-9]{0,19}$")]
+
+
+def _json_integer(value: Any) -> Any:
+    # Counts and revisions must arrive as JSON integers: `true`, "5" or 2.5 is a client bug, not
+    # a value to coerce. (Litestar validates in lax mode, so pydantic's Strict() is overridden.)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number")
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_json_integer)]
 
 # What the database can store: MongoDB refuses documents nested deeper than 100 levels (far less
 # already makes no sense for metadata) and names holding NUL; FerretDB also refuses names that
@@ -78,7 +96,7 @@ class DocumentFields(_Strict):
         None, description="Cơ quan ban hành; for outgoing documents defaults to the unit's name"
     )
     language: str | None = Field(None, min_length=2, max_length=30)
-    page_count: int | None = Field(None, ge=1, le=999)
+    page_count: Count | None = Field(None, ge=1, le=999)
     keywords: list[Keyword] | None = Field(None, max_length=50)
     description: str | None = Field(None, max_length=500, description="Ghi chú")
     access_mode: AccessMode | None = None
@@ -89,7 +107,7 @@ class DocumentFields(_Strict):
         None, description="Drafting section or field, used in the symbol of a công văn (BNV-VP)"
     )
     recipients: list[Recipient] | None = Field(None, max_length=500)
-    issued_amount: int | None = Field(None, ge=1, le=999)
+    issued_amount: Count | None = Field(None, ge=1, le=999)
     due_date: date | None = None
     original_number: str | None = Field(None, max_length=11, description="Incoming: số")
     original_symbol: str | None = Field(None, max_length=30, description="Incoming: ký hiệu")
@@ -106,12 +124,12 @@ class DocumentCreate(DocumentFields):
 
 
 class DocumentUpdate(DocumentFields):
-    revision: int = Field(ge=1, description="The revision you read; a stale one answers 409")
+    revision: Count = Field(ge=1, description="The revision you read; a stale one answers 409")
     type_code: str | None = Field(None, min_length=1, max_length=20)
 
 
 class RevisionOnly(_Strict):
-    revision: int | None = Field(None, ge=1, description="If given, must be the current revision")
+    revision: Count | None = Field(None, ge=1, description="If given, must be the current revision")
 
 
 class DocumentOut(BaseModel):

@@ -551,3 +551,34 @@ async def test_units_and_registers_with_bad_input_answer_a_problem(
 
     assert_problem(response, status, *named)
     assert await state(client) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"page_count": True}, "page_count"),
+        ({"page_count": "5"}, "page_count"),
+        ({"issued_amount": 2.5}, "issued_amount"),
+    ],
+)
+async def test_counts_must_be_json_numbers_not_booleans_or_strings(
+    client: AsyncTestClient, body: dict[str, Any], field: str
+) -> None:
+    before = await state(client)
+
+    response = await client.post("/api/v1/documents", json=outgoing(**body))
+
+    assert_problem(response, 422, field)
+    assert await state(client) == before
+
+
+async def test_revision_true_is_not_revision_1(client: AsyncTestClient) -> None:
+    document = await create(client, outgoing())
+
+    response = await client.patch(
+        f"/api/v1/documents/{document['id']}", json={"revision": True, "summary": "Khác"}
+    )
+
+    assert_problem(response, 422, "revision")
+    stored = (await client.get(f"/api/v1/documents/{document['id']}")).json()
+    assert (stored["revision"], stored["summary"]) == (1, document["summary"])
