@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,3 +31,9 @@ class Runtime:
     database: Database | None = None
     # The service's clock; tests replace it to cross a year boundary.
     clock: Callable[[], datetime] = field(default=utc_now)
+    # One lock per register within this worker: its requests take numbers one after another, so
+    # only workers (not every request) race in the database. Correctness never rests on it.
+    register_locks: dict[tuple[str, str, int], asyncio.Lock] = field(default_factory=dict)
+
+    def register_lock(self, unit: str, register: str, year: int) -> asyncio.Lock:
+        return self.register_locks.setdefault((unit, register, year), asyncio.Lock())

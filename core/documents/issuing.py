@@ -109,9 +109,10 @@ async def _take(
     now = runtime.clock()
     year = now.astimezone(runtime.settings.zone).year
     assert document.id is not None
-    return await take_number(
-        unit=unit.code, register=register, year=year, document_id=document.id, now=now
-    )
+    async with runtime.register_lock(unit.code, register, year):
+        return await take_number(
+            unit=unit.code, register=register, year=year, document_id=document.id, now=now
+        )
 
 
 def _checked_format(formatted: Any, unit: Unit) -> tuple[str, str]:

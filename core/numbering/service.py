@@ -31,15 +31,16 @@ async def take_number(
     Calling it again for the same document returns the same entry, so an interrupted issue can
     simply be retried.
     """
+    held = await RegisterEntry.find_one(RegisterEntry.document_id == document_id)
+    if held is not None:
+        return held
+    candidate = await _highest_number(unit, register, year) + 1
     for attempt in range(MAX_ATTEMPTS):
-        held = await RegisterEntry.find_one(RegisterEntry.document_id == document_id)
-        if held is not None:
-            return held
         entry = RegisterEntry(
             unit=unit,
             register_code=register,
             year=year,
-            number=await _highest_number(unit, register, year) + 1,
+            number=candidate,
             document_id=document_id,
             taken_at=now,
         )
@@ -47,7 +48,16 @@ async def take_number(
             await entry.insert()
             return entry
         except DuplicateKeyError:
-            # Someone took that number first (or this document got one meanwhile): look again.
+            # Either someone took `candidate` first, or this document got a number meanwhile
+            # (a concurrent call for it). Numbers are never removed, so if the highest is still
+            # below `candidate`, the clash was on the document.
+            highest = await _highest_number(unit, register, year)
+            if highest < candidate:
+                held = await RegisterEntry.find_one(RegisterEntry.document_id == document_id)
+                if held is not None:
+                    return held
+            # Only ever claim the number right after one known to exist: no gap can open.
+            candidate = highest + 1
             # Randomised, growing back-off spreads the losers out, so each round has few
             # contenders instead of all of them colliding on the very next number again.
             await asyncio.sleep(random.uniform(0, min(MAX_BACKOFF, BASE_BACKOFF * 2**attempt)))

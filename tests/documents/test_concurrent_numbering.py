@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from contextlib import ExitStack
 
 import httpx
@@ -47,11 +48,16 @@ async def test_200_concurrent_issues_across_3_worker_processes_stay_unique_and_g
                 assert created.status_code == 201, created.text
                 drafts.append(created.json())
 
+            started = time.monotonic()
             responses = await asyncio.gather(
                 *(
                     http.post(f"{bases[i % WORKERS]}/api/v1/documents/{draft['id']}/issue")
                     for i, draft in enumerate(drafts)
                 )
+            )
+            print(
+                f"\n{CONCURRENT_ISSUES} issues over {WORKERS} workers: "
+                f"{time.monotonic() - started:.1f} s"
             )
 
             assert [r.status_code for r in responses] == [200] * CONCURRENT_ISSUES
