@@ -17,6 +17,7 @@ from core.blobs import create_blob_store
 from core.database import connect_database
 from core.documents.api import DocumentController
 from core.documents.files_api import FileController
+from core.documents.types import check_plugin_types
 from core.documents.types_api import DocumentTypeController
 from core.health import health
 from core.numbering.api import RegisterController
@@ -38,6 +39,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     the database and blob store are opened by the lifespan, not at import or build time."""
     units = load_unit_tree(settings.resolved_units_file())
     plugins = create_plugin_host(units)
+    check_plugin_types(plugins)
     runtime = Runtime(settings, units, plugins, create_blob_store(settings), clock=clock)
 
     @asynccontextmanager

@@ -10,6 +10,7 @@ from typing import Any
 import pluggy
 
 from core import hookspecs
+from core.errors import HosoError
 from core.settings import ConfigError
 from core.units.tree import Unit, UnitTree
 
@@ -65,6 +66,9 @@ class PluginHost:
         self.units = units
         self.versions = versions
         self._unit_hooks: dict[str, UnitHooks] = {}
+        # Answers derived from plugins for a unit (its document types…): plugins do not change
+        # while the process runs, so they are worked out once.
+        self.memo: dict[tuple[str, str], Any] = {}
 
     def for_unit(self, unit: Unit | str) -> UnitHooks:
         code = unit if isinstance(unit, str) else unit.code
@@ -135,15 +139,57 @@ def _load_entry_points(manager: pluggy.PluginManager) -> dict[str, str]:
     return versions
 
 
+class PluginError(HosoError):
+    """A plugin failed or answered something unusable: the service's configuration is at fault,
+    not the request, so the detail names the plugin and the hook for whoever runs the service."""
+
+    status_code = 500
+    title = "Plugin error"
+
+
 def call_in_registration_order(hook_caller: Any, **kwargs: Any) -> list[tuple[str, Any]]:
     """Call each implementation of a collecting hook, oldest plugin first, keeping who said what.
 
     pluggy's own call answers newest first and drops None results, which loses the pairing.
     """
     return [
-        (impl.plugin_name, impl.function(*[kwargs[name] for name in impl.argnames]))
-        for impl in hook_caller.get_hookimpls()
+        (impl.plugin_name, _call(impl, hook_caller.name, kwargs))
+        for impl in _plain_impls(hook_caller)
     ]
+
+
+def call_first(hook_caller: Any, **kwargs: Any) -> tuple[str, Any] | tuple[None, None]:
+    """The first non-None answer of a firstresult hook (newest plugin first), and who gave it."""
+    for impl in reversed(_plain_impls(hook_caller)):
+        result = _call(impl, hook_caller.name, kwargs)
+        if result is not None:
+            return impl.plugin_name, result
+    return None, None
+
+
+def _plain_impls(hook_caller: Any) -> list[Any]:
+    # Wrappers wrap the other implementations; hoso's hooks have no use for them.
+    return [
+        impl
+        for impl in hook_caller.get_hookimpls()
+        if not (impl.hookwrapper or getattr(impl, "wrapper", False))
+    ]
+
+
+def _call(impl: Any, hook_name: str, kwargs: dict[str, Any]) -> Any:
+    try:
+        return impl.function(*[kwargs[name] for name in impl.argnames])
+    except Exception as exc:
+        raise PluginError(
+            f"Plugin '{impl.plugin_name}' failed in {hook_name}: {type(exc).__name__}: {exc}. "
+            "The request was not carried out; tell whoever runs the service."
+        ) from exc
+
+
+REQUIRED_HOOKS = {
+    "hoso_document_types": "document types",
+    "hoso_format_document_number": "document numbers",
+}
 
 
 def create_plugin_host(units: UnitTree) -> PluginHost:
@@ -156,4 +202,13 @@ def create_plugin_host(units: UnitTree) -> PluginHost:
                 f"units file {units.source}: unit {unit.code} turns on unknown plugin(s) "
                 f"{', '.join(unknown)}; installed: {', '.join(sorted(known))}"
             )
-    return PluginHost(manager, units, versions)
+    host = PluginHost(manager, units, versions)
+    for unit in units:
+        hooks = host.for_unit(unit)
+        for hook_name, what in REQUIRED_HOOKS.items():
+            if not getattr(hooks, hook_name).get_hookimpls():
+                raise ConfigError(
+                    f"units file {units.source}: no plugin on for unit {unit.code} gives "
+                    f"{what} ({hook_name}); turn on decree30 or a plugin that does"
+                )
+    return host

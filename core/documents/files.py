@@ -1,7 +1,9 @@
 """Files of a document: streamed to the blob store, recorded as versions, never overwritten.
 
-Blob first, metadata second (DESIGN): if the blob store fails nothing is recorded; if recording
-fails the blob just written is deleted again, so no blob is left without a record.
+Blobs first, metadata second (DESIGN). An upload is all or nothing: every blob of the request is
+stored before any version is recorded, and if anything fails (a file too large, the blob store,
+the database, the document deleted meanwhile) every blob and version row the request created is
+removed again, so no blob is left without a record and no record without its blob.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import anyio
 from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
 
@@ -31,13 +34,22 @@ logger = logging.getLogger("hoso")
 
 READ_CHUNK = 1024 * 1024
 VERSION_ATTEMPTS = 50
+MAX_NAME_LENGTH = 255
+
+# The main file of a document has a file id derived from the document id, so two uploads racing
+# to give a document its main file both try to insert (file_id, version 1): the unique index lets
+# exactly one through, with no lock and no transaction.
+MAIN_FILE_NAMESPACE = uuid.UUID("5f0c8a4e-2d51-4a57-9a0e-6f2b8f3c1d70")
 
 
 class Upload(Protocol):
-    """What the HTTP layer hands over: Litestar's UploadFile fits."""
+    """What the HTTP layer hands over."""
 
     filename: str
     content_type: str
+    # Bytes already received when the HTTP layer has spooled the file, None when it streams.
+    # Only an early answer: the blob store's own size limit is what actually holds.
+    size: int | None
 
     async def read(self, size: int = -1) -> bytes: ...
 
@@ -48,13 +60,17 @@ class FileSummary:
     versions: list[FileVersion]
 
 
+def main_file_id(document_id: PydanticObjectId | None) -> str:
+    return uuid.uuid5(MAIN_FILE_NAMESPACE, str(document_id)).hex
+
+
 async def add_files(
     runtime: Runtime, document: StoredDocument, uploads: Sequence[Upload], role: FileRole
 ) -> list[FileVersion]:
-    """Add new files; all are checked before any is stored."""
+    """Add new files: all are checked, then all stored, or none is."""
     if not uploads:
         raise InvalidInput(
-            "Send at least one file in the multipart field 'files'.",
+            "Send one or more files in the multipart field 'files'.",
             errors=[{"field": "files", "message": "no file sent"}],
         )
     _check_can_change_files(document)
@@ -66,16 +82,33 @@ async def add_files(
                 "A document has one main file; send attachments with role=attachment.",
                 errors=[{"field": "files", "message": "more than one main file"}],
             )
+        # Answers the common case early, without storing the blob; also finds main files
+        # uploaded before main file ids were derived from the document id.
         existing = await FileVersion.find_one({"document_id": document.id, "role": "main"})
         if existing is not None:
-            raise Conflict(
-                "The document already has a main file; upload a new version of it at "
-                f"/api/v1/documents/{document.id}/files/{existing.file_id}/versions."
-            )
-    stored = []
-    for upload in uploads:
-        stored.append(await _store_version(runtime, document, upload, uuid.uuid4().hex, role))
-    return stored
+            raise _already_has_main_file(document, existing.file_id)
+        file_ids = [main_file_id(document.id)]
+    else:
+        file_ids = [uuid.uuid4().hex for _ in uploads]
+
+    created = _CreatedByRequest(runtime)
+    try:
+        blobs = [await created.put_blob(upload) for upload in uploads]
+        versions = []
+        for upload, blob, file_id in zip(uploads, blobs, file_ids, strict=True):
+            version = _new_version(runtime, document, upload, blob, file_id, role, number=1)
+            try:
+                await created.insert(version)
+            except DuplicateKeyError:
+                if role is FileRole.MAIN:
+                    raise _already_has_main_file(document, file_id) from None
+                raise Conflict("Another upload took the same file id; send the files again.")
+            versions.append(version)
+        await _check_document_still_takes_files(document)
+    except BaseException:
+        await created.remove()
+        raise
+    return versions
 
 
 async def add_version(
@@ -84,7 +117,17 @@ async def add_version(
     _check_can_change_files(document)
     current = await get_file(document, file_id)
     _check_upload(runtime, upload)
-    return await _store_version(runtime, document, upload, file_id, current.current.role)
+    created = _CreatedByRequest(runtime)
+    try:
+        blob = await created.put_blob(upload)
+        version = await _insert_next_version(
+            runtime, created, document, upload, blob, file_id, current.current.role
+        )
+        await _check_document_still_takes_files(document)
+    except BaseException:
+        await created.remove()
+        raise
+    return version
 
 
 async def list_files(document: StoredDocument) -> list[FileSummary]:
@@ -150,11 +193,42 @@ def _check_can_change_files(document: StoredDocument) -> None:
         )
 
 
+async def _check_document_still_takes_files(document: StoredDocument) -> None:
+    """Re-read the document once the versions are in.
+
+    A DELETE of the draft removes the document first and its files second; an upload that inserted
+    its versions before that second step has them removed there, and one that inserted after it
+    sees the document gone here. Either way no file outlives its document.
+    """
+    current = await StoredDocument.get(document.id)
+    if current is None:
+        raise NotFound(
+            f"Document {document.id} was deleted while its files were being uploaded; "
+            "nothing was kept."
+        )
+    _check_can_change_files(current)
+
+
+def _already_has_main_file(document: StoredDocument, file_id: str) -> Conflict:
+    return Conflict(
+        "The document already has a main file; upload a new version of it at "
+        f"/api/v1/documents/{document.id}/files/{file_id}/versions."
+    )
+
+
 def _check_upload(runtime: Runtime, upload: Upload) -> None:
     name = nfc(upload.filename or "").strip()
-    if not name or len(name) > 255 or "/" in name or "\\" in name or "\x00" in name:
+    if (
+        not name
+        or len(name) > MAX_NAME_LENGTH
+        or "/" in name
+        or "\\" in name
+        or "\x00" in name
+    ):
+        shown = name if len(name) <= 60 else name[:60] + "…"
         raise InvalidInput(
-            f"File name {upload.filename!r} is not usable: give a plain name of 1–255 characters.",
+            f"File name {shown!r} is not usable: give a plain name of 1–{MAX_NAME_LENGTH} "
+            "characters, without / or \\.",
             errors=[{"field": "files", "message": "bad file name"}],
         )
     media_type = (upload.content_type or "").split(";")[0].strip().lower()
@@ -164,63 +238,119 @@ def _check_upload(runtime: Runtime, upload: Upload) -> None:
             f"{name}: files of type {media_type or 'unknown'!r} are not accepted. "
             f"Accepted: {', '.join(allowed)}."
         )
-
-
-async def _store_version(
-    runtime: Runtime, document: StoredDocument, upload: Upload, file_id: str, role: FileRole
-) -> FileVersion:
-    name = nfc(upload.filename).strip()
-    media_type = upload.content_type.split(";")[0].strip().lower()
-    blob = await _put_blob(runtime, upload, name, media_type)
-    try:
-        return await _record_version(runtime, document, file_id, role, name, media_type, blob)
-    except BaseException:
-        await _delete_blob_quietly(runtime, blob.key)
-        raise
-
-
-async def _put_blob(runtime: Runtime, upload: Upload, name: str, media_type: str) -> BlobInfo:
+    if upload.size == 0:
+        raise _empty(name)
     limit = runtime.settings.max_upload_bytes
-    try:
-        return await runtime.blobs.put(_chunks(upload), content_type=media_type, max_size=limit)
-    except BlobTooLarge:
-        raise PayloadTooLarge(
-            f"{name} is larger than the {_megabytes(limit)} allowed for one file."
-        ) from None
+    if upload.size is not None and upload.size > limit:
+        raise _too_large(name, limit, upload.size)
 
 
-async def _record_version(
+def _empty(name: str) -> InvalidInput:
+    return InvalidInput(
+        f"{name} is empty (0 bytes); send the file with its content.",
+        errors=[{"field": "files", "message": f"{name} is empty"}],
+    )
+
+
+def _too_large(name: str, limit: int, size: int | None = None) -> PayloadTooLarge:
+    what = f"{name} ({human_size(size)})" if size is not None else name
+    return PayloadTooLarge(f"{what} is larger than the {human_size(limit)} allowed for one file.")
+
+
+@dataclass
+class _CreatedByRequest:
+    """Every blob and version row one request has created, so that a failure removes them all."""
+
+    runtime: Runtime
+    blob_keys: list[str] = field(default_factory=list)
+    versions: list[FileVersion] = field(default_factory=list)
+
+    async def put_blob(self, upload: Upload) -> BlobInfo:
+        name = nfc(upload.filename).strip()
+        limit = self.runtime.settings.max_upload_bytes
+        try:
+            blob = await self.runtime.blobs.put(
+                _chunks(upload), content_type=_media_type(upload), max_size=limit
+            )
+        except BlobTooLarge:
+            raise _too_large(name, limit) from None
+        self.blob_keys.append(blob.key)
+        if blob.size == 0:  # when the HTTP layer could not tell the size beforehand
+            raise _empty(name)
+        return blob
+
+    async def insert(self, version: FileVersion) -> None:
+        await version.insert()
+        self.versions.append(version)
+
+    async def remove(self) -> None:
+        # Shielded: a request cancelled half-way must still take back what it stored.
+        with anyio.CancelScope(shield=True):
+            keep: set[str] = set()
+            if self.versions:
+                try:
+                    await FileVersion.find({"_id": {"$in": [v.id for v in self.versions]}}).delete()
+                except Exception:  # noqa: BLE001 - the original error is the one to report
+                    # A record must never point at a missing blob: keep those blobs.
+                    keep = {v.blob_key for v in self.versions}
+                    logger.error(
+                        "could not remove file versions %s after a failed upload",
+                        ", ".join(f"{v.file_id}/{v.version}" for v in self.versions),
+                    )
+            for key in self.blob_keys:
+                if key not in keep:
+                    await _delete_blob_quietly(self.runtime, key)
+
+
+def _new_version(
     runtime: Runtime,
     document: StoredDocument,
+    upload: Upload,
+    blob: BlobInfo,
     file_id: str,
     role: FileRole,
-    name: str,
-    media_type: str,
+    number: int,
+) -> FileVersion:
+    return FileVersion(
+        document_id=document.id,
+        file_id=file_id,
+        version=number,
+        role=role,
+        name=nfc(upload.filename).strip(),
+        media_type=_media_type(upload),
+        size=blob.size,
+        sha256=blob.sha256 or "",
+        blob_key=blob.key,
+        uploaded_at=runtime.clock(),
+    )
+
+
+async def _insert_next_version(
+    runtime: Runtime,
+    created: _CreatedByRequest,
+    document: StoredDocument,
+    upload: Upload,
     blob: BlobInfo,
+    file_id: str,
+    role: FileRole,
 ) -> FileVersion:
     # Versions are numbered like register entries: highest + 1, claimed by a unique insert.
     for _ in range(VERSION_ATTEMPTS):
         latest = (
             await FileVersion.find({"file_id": file_id}).sort([("version", -1)]).limit(1).to_list()
         )
-        version = FileVersion(
-            document_id=document.id,
-            file_id=file_id,
-            version=latest[0].version + 1 if latest else 1,
-            role=role,
-            name=name,
-            media_type=media_type,
-            size=blob.size,
-            sha256=blob.sha256 or "",
-            blob_key=blob.key,
-            uploaded_at=runtime.clock(),
-        )
+        number = latest[0].version + 1 if latest else 1
+        version = _new_version(runtime, document, upload, blob, file_id, role, number)
         try:
-            await version.insert()
+            await created.insert(version)
             return version
         except DuplicateKeyError:
             continue
     raise Conflict(f"File {file_id} is receiving many versions at once; try again.")
+
+
+def _media_type(upload: Upload) -> str:
+    return (upload.content_type or "").split(";")[0].strip().lower()
 
 
 async def _chunks(upload: Upload) -> AsyncIterator[bytes]:
@@ -235,8 +365,16 @@ async def _delete_blob_quietly(runtime: Runtime, key: str) -> None:
         logger.error("could not delete blob %s; it has no record and can be removed", key)
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1_048_576:g} MiB"
+def human_size(size: int) -> str:
+    """`512 bytes`, `1.9 KiB`, `100 MiB`: rounded down, so a limit is never overstated."""
+    if size < 1024:
+        return f"{size} byte" if size == 1 else f"{size} bytes"
+    for unit, scale in (("KiB", 2**10), ("MiB", 2**20), ("GiB", 2**30)):
+        if size < scale * 1024 or unit == "GiB":
+            tenths = size * 10 // scale
+            whole, tenth = divmod(tenths, 10)
+            return f"{whole} {unit}" if tenth == 0 else f"{whole}.{tenth} {unit}"
+    raise AssertionError("unreachable")
 
 
 def version_view(version: FileVersion) -> dict[str, Any]:

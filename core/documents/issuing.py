@@ -1,86 +1,93 @@
 """Give a document its number: outgoing/internal documents are issued, incoming ones registered.
 
-Order of work (each step safe to repeat): take the register entry for the document (unique per
-document, so a retry gets the same number) → format number and symbol through the unit's plugins
-→ write them on the document. If the last write loses a race with an edit, it is retried: the
-number already belongs to the document, so it is never lost and never handed to another.
+Order of work:
+1. choose the register and try the number format through the unit's plugins, so a broken plugin
+   fails before any number is used;
+2. take the register entry for the document (unique per document: a retry gets the same number);
+3. write number, symbol and date on the document. The symbol is worked out from the document as
+   it is at that moment, so an edit that slipped in between is not undone; if the document was
+   deleted meanwhile, its entry is marked void and stays in the register book (no gap).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from core.documents.models import Direction, DocumentState, StoredDocument
 from core.documents.schemas import DocumentOut
 from core.documents.service import check_revision, get_document, save_changes
-from core.errors import Conflict, HosoError
+from core.errors import Conflict, NotFound
 from core.numbering.models import RegisterEntry
-from core.numbering.service import take_number
+from core.numbering.service import take_number, void_entry
+from core.plugins import PluginError, call_first
 from core.runtime import Runtime
 from core.units.tree import Unit
 
 SAVE_ATTEMPTS = 5
 
-
-class PluginMisbehaved(HosoError):
-    status_code = 500
-    title = "Plugin error"
+Changes = Callable[[StoredDocument, RegisterEntry], dict[str, Any]]
 
 
 async def issue_document(
     runtime: Runtime, document_id: str, revision: int | None
 ) -> StoredDocument:
     """Outgoing or internal draft → issued, with number, symbol and date (D30 Art. 15)."""
-    document = await _numberable(document_id, revision, DocumentState.ISSUED)
+    document = await _numberable(document_id, revision)
     if document.direction is Direction.INCOMING:
         raise Conflict(
             "An incoming document is registered, not issued: "
             f"POST /api/v1/documents/{document.id}/register."
         )
-    unit, hooks, view = _unit_hooks_view(runtime, document)
-    entry = await _take(runtime, document, unit, hooks, view)
-    formatted = hooks.hoso_format_document_number(
-        unit=unit, document=view, number=entry.number, register=entry.register_code
-    )
-    number_text, symbol = _checked_format(formatted, unit)
-    changes = {
-        "state": DocumentState.ISSUED,
-        "register_code": entry.register_code,
-        "register_year": entry.year,
-        "number": entry.number,
-        "number_text": number_text,
-        "symbol": symbol,
-        "issued_date": _local_date(runtime, entry),
-    }
-    return await _save_with_retry(runtime, document, changes)
+    unit = _unit_of(runtime, document)
+    register = _register_for(runtime, unit, document)
+    _format(runtime, unit, document, number=1, register=register)  # fail before taking a number
+
+    def changes(current: StoredDocument, entry: RegisterEntry) -> dict[str, Any]:
+        number_text, symbol = _format(
+            runtime, unit, current, number=entry.number, register=entry.register_code
+        )
+        return {
+            "state": DocumentState.ISSUED,
+            "register_code": entry.register_code,
+            "register_year": entry.year,
+            "number": entry.number,
+            "number_text": number_text,
+            "symbol": symbol,
+            "issued_date": _local_date(runtime, entry),
+        }
+
+    entry = await _take(runtime, document, unit, register)
+    return await _write_number(runtime, document, entry, changes)
 
 
 async def register_incoming(
     runtime: Runtime, document_id: str, revision: int | None
 ) -> StoredDocument:
     """Incoming draft → registered, with its arrival number and date (D30 Art. 22)."""
-    document = await _numberable(document_id, revision, DocumentState.REGISTERED)
+    document = await _numberable(document_id, revision)
     if document.direction is not Direction.INCOMING:
         raise Conflict(
             f"Only incoming documents are registered; this one is {document.direction.value}: "
             f"POST /api/v1/documents/{document.id}/issue."
         )
-    unit, hooks, view = _unit_hooks_view(runtime, document)
-    entry = await _take(runtime, document, unit, hooks, view)
-    changes = {
-        "state": DocumentState.REGISTERED,
-        "register_code": entry.register_code,
-        "register_year": entry.year,
-        "arrival_number": entry.number,
-        "arrival_date": _local_date(runtime, entry),
-    }
-    return await _save_with_retry(runtime, document, changes)
+    unit = _unit_of(runtime, document)
+
+    def changes(current: StoredDocument, entry: RegisterEntry) -> dict[str, Any]:
+        return {
+            "state": DocumentState.REGISTERED,
+            "register_code": entry.register_code,
+            "register_year": entry.year,
+            "arrival_number": entry.number,
+            "arrival_date": _local_date(runtime, entry),
+        }
+
+    entry = await _take(runtime, document, unit, _register_for(runtime, unit, document))
+    return await _write_number(runtime, document, entry, changes)
 
 
-async def _numberable(
-    document_id: str, revision: int | None, target: DocumentState
-) -> StoredDocument:
+async def _numberable(document_id: str, revision: int | None) -> StoredDocument:
     document = await get_document(document_id)
     if document.state is not DocumentState.DRAFT:
         shown = DocumentOut.of(document).number_and_symbol or f"số đến {document.arrival_number}"
@@ -90,22 +97,62 @@ async def _numberable(
     return document
 
 
-def _unit_hooks_view(runtime: Runtime, document: StoredDocument) -> tuple[Unit, Any, dict]:
+def _unit_of(runtime: Runtime, document: StoredDocument) -> Unit:
     unit = runtime.units.get(document.unit)
     if unit is None:
         raise Conflict(
             f"The document belongs to unit {document.unit}, which is no longer in the units tree."
         )
-    view = DocumentOut.of(document).model_dump(mode="json")
-    return unit, runtime.plugins.for_unit(unit), view
+    return unit
+
+
+def _view(document: StoredDocument) -> dict[str, Any]:
+    return DocumentOut.of(document).model_dump(mode="json")
+
+
+def _register_for(runtime: Runtime, unit: Unit, document: StoredDocument) -> str:
+    hooks = runtime.plugins.for_unit(unit)
+    plugin, register = call_first(hooks.hoso_number_register, unit=unit, document=_view(document))
+    if register is None:
+        return document.direction.value
+    if not isinstance(register, str) or not register.strip() or len(register) > 100:
+        raise PluginError(
+            f"Plugin '{plugin}' named the register {register!r}; a register is a short name "
+            "such as 'outgoing'."
+        )
+    return register
+
+
+def _format(
+    runtime: Runtime, unit: Unit, document: StoredDocument, *, number: int, register: str
+) -> tuple[str, str]:
+    hooks = runtime.plugins.for_unit(unit)
+    plugin, formatted = call_first(
+        hooks.hoso_format_document_number,
+        unit=unit,
+        document=_view(document),
+        number=number,
+        register=register,
+    )
+    if (
+        not isinstance(formatted, dict)
+        or not isinstance(formatted.get("number"), str)
+        or not isinstance(formatted.get("symbol"), str)
+        or not 0 < len(formatted["number"]) <= 11  # CodeNumber S11
+        or not 0 < len(formatted["symbol"]) <= 30  # CodeNotation S30
+    ):
+        who = f"Plugin '{plugin}'" if plugin else f"No plugin of unit {unit.code}"
+        raise PluginError(
+            f"{who} formatted number {number} of register '{register}' as {formatted!r}; "
+            'expected {"number": "05", "symbol": "QĐ-UBND"} (number ≤ 11, symbol ≤ 30 '
+            "characters)."
+        )
+    return formatted["number"], formatted["symbol"]
 
 
 async def _take(
-    runtime: Runtime, document: StoredDocument, unit: Unit, hooks: Any, view: dict
+    runtime: Runtime, document: StoredDocument, unit: Unit, register: str
 ) -> RegisterEntry:
-    register = hooks.hoso_number_register(unit=unit, document=view) or document.direction.value
-    if not isinstance(register, str) or not register.strip():
-        raise PluginMisbehaved(f"A plugin of unit {unit.code} named no register: {register!r}.")
     now = runtime.clock()
     year = now.astimezone(runtime.settings.zone).year
     assert document.id is not None
@@ -115,33 +162,27 @@ async def _take(
         )
 
 
-def _checked_format(formatted: Any, unit: Unit) -> tuple[str, str]:
-    if (
-        not isinstance(formatted, dict)
-        or not isinstance(formatted.get("number"), str)
-        or not isinstance(formatted.get("symbol"), str)
-        or len(formatted["number"]) > 11  # CodeNumber S11
-        or len(formatted["symbol"]) > 30  # CodeNotation S30
-    ):
-        raise PluginMisbehaved(
-            f"The number format of unit {unit.code} returned {formatted!r}; expected "
-            '{"number": "05", "symbol": "QĐ-UBND"} (number ≤ 11, symbol ≤ 30 characters).'
-        )
-    return formatted["number"], formatted["symbol"]
-
-
 def _local_date(runtime: Runtime, entry: RegisterEntry) -> date:
     return entry.taken_at.astimezone(runtime.settings.zone).date()
 
 
-async def _save_with_retry(
-    runtime: Runtime, document: StoredDocument, changes: dict[str, Any]
+async def _write_number(
+    runtime: Runtime, document: StoredDocument, entry: RegisterEntry, changes: Changes
 ) -> StoredDocument:
+    """Write the entry's number on the document, re-reading it if an edit slipped in."""
     for _ in range(SAVE_ATTEMPTS):
         try:
-            return await save_changes(runtime, document, changes)
-        except Conflict:
-            document = await get_document(str(document.id))
-            if document.state is not DocumentState.DRAFT:
-                return document  # a concurrent call for the same document finished first
+            return await save_changes(runtime, document, changes(document, entry))
+        except (Conflict, NotFound):
+            current = await StoredDocument.get(document.id)
+            if current is None:
+                await void_entry(entry, "the document was deleted before its number was written")
+                raise NotFound(
+                    f"The document was deleted while it was being numbered; number "
+                    f"{entry.number} of register '{entry.register_code}' stays in the register "
+                    "book, marked void."
+                ) from None
+            if current.state is not DocumentState.DRAFT:
+                return current  # a concurrent call for the same document finished first
+            document = current
     raise Conflict("The document keeps changing while being numbered; try again.")

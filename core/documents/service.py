@@ -17,6 +17,7 @@ from core.documents.models import Direction, DocumentState, Secrecy, StoredDocum
 from core.documents.schemas import DocumentCreate, DocumentFields, DocumentUpdate
 from core.documents.types import type_for_unit
 from core.errors import Conflict, InvalidInput, NotFound
+from core.numbering.service import entry_of_document
 from core.runtime import Runtime
 from core.text import fold, nfc
 from core.units.tree import Unit
@@ -144,6 +145,14 @@ async def delete_document(runtime: Runtime, document_id: str, revision: int | No
             f"The document is {document.state.value}: its number stays in the register, so it "
             "cannot be deleted."
         )
+    held = await entry_of_document(document.id)
+    if held is not None:
+        # An issue that failed half-way (or is running now) holds a number for this draft:
+        # issuing it again writes that number; deleting it would leave the number orphaned.
+        raise Conflict(
+            f"The draft holds number {held.number} of register '{held.register_code}' "
+            f"({held.year}); issue it again to finish numbering. It cannot be deleted."
+        )
     result = await StoredDocument.get_motor_collection().delete_one(
         {"_id": document.id, "revision": document.revision, "state": DocumentState.DRAFT.value}
     )
@@ -179,6 +188,7 @@ async def save_changes(
         if current is None:
             raise NotFound(f"There is no document with id {document.id}.")
         check_revision(current, document.revision)
+        raise Conflict("The document could not be saved just now; read it and try again.")
     return updated
 
 

@@ -16,8 +16,9 @@ from referencing.jsonschema import DRAFT202012
 
 from core.documents.models import CustomDocumentType
 from core.errors import Conflict, InvalidInput
-from core.plugins import call_in_registration_order
+from core.plugins import PluginError, PluginHost, call_in_registration_order
 from core.runtime import Runtime
+from core.settings import ConfigError
 from core.units.tree import Unit
 
 EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
@@ -41,9 +42,11 @@ class DocumentType:
                 {"field": _field_name(error), "message": error.message}
                 for error in validator.iter_errors(extra)
             ]
-        except Unresolvable as exc:
+        except (Unresolvable, RecursionError) as exc:
+            # RecursionError: a `$ref` that leads back to itself without end.
+            reason = "it refers to itself without end" if isinstance(exc, RecursionError) else exc
             raise Conflict(
-                f"Document type {self.code} has a schema that cannot be used ({exc}); "
+                f"Document type {self.code} has a schema that cannot be used ({reason}); "
                 "fix the type's extra_schema before filing documents of it."
             ) from None
         if errors:
@@ -97,7 +100,7 @@ def _references(schema: Any) -> list[str]:
 
 
 async def types_for_unit(runtime: Runtime, unit: Unit) -> dict[str, DocumentType]:
-    types = plugin_types(runtime, unit)
+    types = dict(plugin_types(runtime.plugins, unit))
     chain = [ancestor.code for ancestor in _ancestors_root_first(runtime, unit)]
     custom = await CustomDocumentType.find({"unit": {"$in": chain}}).to_list()
     # Nearest unit last, so a unit's own definition wins over its parent's.
@@ -120,14 +123,64 @@ async def type_for_unit(runtime: Runtime, unit: Unit, code: str) -> DocumentType
     return types[code]
 
 
-def plugin_types(runtime: Runtime, unit: Unit) -> dict[str, DocumentType]:
-    hooks = runtime.plugins.for_unit(unit)
-    # Registration order: the Decree 30 defaults first, then the unit's plugins extend them.
-    types: dict[str, DocumentType] = {}
-    for plugin_name, result in call_in_registration_order(hooks.hoso_document_types, unit=unit):
-        for item in result or []:
-            _merge_plugin_type(types, item, plugin_name)
-    return types
+def plugin_types(host: PluginHost, unit: Unit) -> dict[str, DocumentType]:
+    """The types the unit's plugins give it, checked, computed once per unit (plugins are fixed
+    for the life of the process)."""
+    key = ("document_types", unit.code)
+    if key not in host.memo:
+        hooks = host.for_unit(unit)
+        # Registration order: the Decree 30 defaults first, then the unit's plugins extend them.
+        types: dict[str, DocumentType] = {}
+        for plugin, result in call_in_registration_order(hooks.hoso_document_types, unit=unit):
+            for item in _checked_items(result, plugin):
+                _merge_plugin_type(types, item, plugin)
+        host.memo[key] = types
+    return host.memo[key]
+
+
+def check_plugin_types(host: PluginHost) -> None:
+    """At start: every unit's plugin types are well formed, or the service does not start."""
+    for unit in host.units:
+        try:
+            plugin_types(host, unit)
+        except (PluginError, InvalidInput) as exc:
+            raise ConfigError(f"document types of unit {unit.code}: {exc.detail}") from None
+
+
+def _checked_items(result: Any, plugin: str) -> list[dict[str, Any]]:
+    if result is None:
+        return []
+    if not isinstance(result, list):
+        raise PluginError(
+            f"Plugin '{plugin}' gave document types as {type(result).__name__}, "
+            "not a list of dicts."
+        )
+    for item in result:
+        problem = _type_item_problem(item)
+        if problem:
+            raise PluginError(f"Plugin '{plugin}' gave a document type {problem}: {item!r:.200}")
+        if item.get("schema") is not None:
+            try:
+                check_type_schema(item["schema"])
+            except InvalidInput as exc:
+                raise PluginError(
+                    f"Plugin '{plugin}' gave type {item['code']} a bad schema: {exc.detail}"
+                ) from None
+    return result
+
+
+def _type_item_problem(item: Any) -> str | None:
+    if not isinstance(item, dict):
+        return "that is not a dict"
+    if not isinstance(item.get("code"), str) or not item["code"]:
+        return "without a string 'code'"
+    if not isinstance(item.get("name"), str) or not item["name"]:
+        return "without a string 'name'"
+    if item.get("symbol") is not None and not isinstance(item["symbol"], str):
+        return "whose 'symbol' is not a string or null"
+    if item.get("schema") is not None and not isinstance(item["schema"], dict):
+        return "whose 'schema' is not a JSON object"
+    return None
 
 
 def _merge_plugin_type(types: dict[str, DocumentType], item: dict[str, Any], plugin: str) -> None:

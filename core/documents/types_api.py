@@ -46,7 +46,7 @@ class DocumentTypeController(Controller):
         check_type_schema(data.extra_schema)
         # The type applies to every unit below too: it must not hide a type a plugin gives one.
         for below in runtime.units.subtree(unit.code):
-            if data.code in plugin_types(runtime, below):
+            if data.code in plugin_types(runtime.plugins, below):
                 raise Conflict(
                     f"Type {data.code} is already given to unit {below.code} by a plugin; "
                     "choose another code."

@@ -19,6 +19,7 @@ class RegisterEntryOut(BaseModel):
     number: int
     document_id: str
     taken_at: datetime
+    void_reason: str | None = None
 
 
 class RegisterOut(BaseModel):
@@ -71,7 +72,10 @@ class RegisterController(Controller):
             year=year,
             entries=[
                 RegisterEntryOut(
-                    number=e.number, document_id=str(e.document_id), taken_at=e.taken_at
+                    number=e.number,
+                    document_id=str(e.document_id),
+                    taken_at=e.taken_at,
+                    void_reason=e.void_reason,
                 )
                 for e in entries
             ],

@@ -11,9 +11,10 @@ from pymongo import ASCENDING, IndexModel
 class RegisterEntry(Document):
     """Number `number` of `register` in `unit` for calendar `year`, taken by `document_id`.
 
-    Entries are only ever inserted, never updated or deleted: a cancelled document keeps its entry
-    (so the sequence has no gaps). Uniqueness rests on the unique indexes below, which every
-    MongoDB-compatible engine enforces on insert; no counter is incremented in place.
+    Entries are inserted and never deleted: a cancelled or vanished document keeps its entry (so
+    the sequence has no gaps); the only change an entry ever sees is being marked void.
+    Uniqueness rests on the unique indexes below, which every MongoDB-compatible engine enforces
+    on insert; no counter is incremented in place.
     """
 
     unit: str
@@ -22,6 +23,9 @@ class RegisterEntry(Document):
     number: int
     document_id: PydanticObjectId
     taken_at: datetime
+    # Set when the document went away before its number was written on it. The number stays in
+    # the book (never reused, no gap), with the reason shown.
+    void_reason: str | None = None
 
     class Settings:
         name = "register_entries"

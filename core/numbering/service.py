@@ -67,6 +67,14 @@ async def take_number(
     )
 
 
+async def void_entry(entry: RegisterEntry, reason: str) -> None:
+    await entry.set({RegisterEntry.void_reason: reason})
+
+
+async def entry_of_document(document_id: PydanticObjectId) -> RegisterEntry | None:
+    return await RegisterEntry.find_one(RegisterEntry.document_id == document_id)
+
+
 async def _highest_number(unit: str, register: str, year: int) -> int:
     last = (
         await RegisterEntry.find(

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from core.documents.types import check_plugin_types
 from core.hookspecs import hookimpl
 from core.plugins import PluginHost, create_plugin_host, load_plugins
 from core.settings import ConfigError
 from core.units.tree import UnitsFile, build_unit_tree, load_unit_tree
+from tests.plugin_packages import install_plugin
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_PLUGIN = REPO / "tests" / "example_plugin"
@@ -240,24 +242,52 @@ def test_record_hooks_default_to_decree30_and_a_unit_plugin_overrides_them() -> 
 def test_a_misspelled_hook_in_an_installed_plugin_stops_the_start_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "misspelled_plugin.py").write_text(
-        "import pluggy\n"
-        "hookimpl = pluggy.HookimplMarker('hoso')\n"
-        "@hookimpl\n"
-        "def hoso_document_type(unit):  # the hook is hoso_document_types\n"
-        "    return []\n",
-        encoding="utf-8",
+    install_plugin(
+        tmp_path,
+        monkeypatch,
+        "misspelled",
+        """
+        import pluggy
+        hookimpl = pluggy.HookimplMarker("hoso")
+
+        @hookimpl
+        def hoso_document_type(unit):  # the hook is hoso_document_types
+            return []
+        """,
     )
-    dist_info = tmp_path / "misspelled_plugin-0.1.dist-info"
-    dist_info.mkdir()
-    (dist_info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: misspelled-plugin\nVersion: 0.1\n", encoding="utf-8"
-    )
-    (dist_info / "entry_points.txt").write_text(
-        "[hoso]\nmisspelled = misspelled_plugin\n", encoding="utf-8"
-    )
-    monkeypatch.syspath_prepend(str(tmp_path))
     tree = build_unit_tree(units_turning_on({PROVINCE: {"decree30": {}}}))
 
-    with pytest.raises(ConfigError, match="misspelled.*hoso_document_type"):
+    with pytest.raises(ConfigError, match="plugin 'misspelled'.*hoso_document_type"):
         create_plugin_host(tree)
+
+
+def test_a_unit_without_a_number_formatter_stops_the_start() -> None:
+    tree = build_unit_tree(
+        units_turning_on({PROVINCE: {"decree30": {}}, FINANCE: {"decree30": False}})
+    )
+
+    with pytest.raises(ConfigError, match=f"unit {FINANCE} gives document types"):
+        create_plugin_host(tree)
+
+
+def test_a_plugin_giving_malformed_document_types_stops_the_start_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_plugin(
+        tmp_path,
+        monkeypatch,
+        "sloppy_types",
+        """
+        import pluggy
+        hookimpl = pluggy.HookimplMarker("hoso")
+
+        @hookimpl
+        def hoso_document_types(unit):
+            return [{"code": "GXN", "name": "Giấy xác nhận", "schema": {"type": "objekt"}}]
+        """,
+    )
+    tree = build_unit_tree(units_turning_on({PROVINCE: {"decree30": {}, "sloppy_types": {}}}))
+    host = create_plugin_host(tree)
+
+    with pytest.raises(ConfigError, match="Plugin 'sloppy_types' gave type GXN a bad schema"):
+        check_plugin_types(host)
