@@ -15,6 +15,7 @@ import uvicorn
 
 from core.blobs import describe_blob_store
 from core.database import DatabaseUnreachable, connect_database, redact_url
+from core.documents.types import check_plugin_types
 from core.plugins import PluginHost, create_plugin_host
 from core.settings import ConfigError, Settings, load_settings
 from core.units.tree import load_unit_tree
@@ -38,6 +39,7 @@ def _load(config: Path | None, **overrides: Any) -> tuple[Settings, PluginHost]:
     try:
         settings = load_settings(config, **overrides)
         host = create_plugin_host(load_unit_tree(settings.resolved_units_file()))
+        check_plugin_types(host)
     except ConfigError as exc:
         raise _fail(f"configuration error: {exc}") from None
     return settings, host

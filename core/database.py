@@ -103,4 +103,5 @@ def redact_url(url: str) -> str:
 
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:300]
+    # pymongo appends its whole view of the cluster after ", Timeout:"; the reason comes first.
+    return text.splitlines()[0].split(", Timeout:")[0][:300]

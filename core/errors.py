@@ -52,7 +52,3 @@ class UnsupportedMediaType(HosoError):
 class ServiceUnavailable(HosoError):
     status_code = 503
     title = "Service unavailable"
-
-
-class StartupError(Exception):
-    """The service cannot start; the message is one line naming the part and what to do."""

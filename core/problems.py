@@ -71,7 +71,8 @@ def handle_database_unreachable(
     return problem(
         503,
         "Service unavailable",
-        "The database is not answering; nothing was changed. Try again in a moment.",
+        "The database is not answering, so the request may not have been carried out. "
+        "Read the item again in a moment before retrying.",
     )
 
 
@@ -92,7 +93,8 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     return problem(
         HTTP_500_INTERNAL_SERVER_ERROR,
         "Internal server error",
-        "Something went wrong on the server; nothing was changed. Report the time of the request.",
+        "Something went wrong on the server. Report the time of the request to whoever runs the "
+        "service; read the item again before retrying.",
     )
 
 

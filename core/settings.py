@@ -7,17 +7,19 @@ environment variables `HOSO_<KEY>`, the TOML file, the defaults written here.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -98,6 +100,15 @@ class Settings(BaseSettings):
             raise ValueError("unknown time zone; use an IANA name like Asia/Ho_Chi_Minh") from None
         return value
 
+    @model_validator(mode="after")
+    def _one_worker_without_a_database(self) -> Settings:
+        if self.workers > 1 and self.mongodb_url is None:
+            # Each worker process would get an in-memory store of its own: numbers would repeat.
+            raise ValueError(
+                "more than one worker needs a shared database: set mongodb_url, or use 1 worker"
+            )
+        return self
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -158,6 +169,15 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         settings = Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError(_describe_first_error(exc, path, overrides)) from None
+    except SettingsError as exc:
+        # A list given in an environment variable must be JSON; pydantic-settings says so only
+        # with a traceback.
+        found = re.search(r'field "(\w+)"', str(exc))
+        name = f"{ENV_PREFIX}{found.group(1).upper()}" if found else "a HOSO_* variable"
+        raise ConfigError(
+            f"environment variable {name} is not valid JSON; write lists as JSON, e.g. "
+            '["application/pdf", "image/png"]'
+        ) from None
     finally:
         _config_file_in_use.reset(token)
     object.__setattr__(settings, "_config_file", path)
@@ -191,7 +211,9 @@ def _describe_first_error(
         where = f"configuration file {path}, key '{key}'"
     else:
         where = f"setting '{key}'"
-    message = error["msg"]
+    message = error["msg"].removeprefix("Value error, ")
+    if not error["loc"]:  # a rule between several settings: the message names them
+        return f"settings: {message}"
     if error["type"] == "extra_forbidden":
         message = "unknown setting (check the spelling against config/hoso.toml)"
     got = error.get("input")

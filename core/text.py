@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+def nfc_deep(value: Any) -> Any:
+    """NFC every string of a JSON value, keys included."""
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, list):
+        return [nfc_deep(item) for item in value]
+    if isinstance(value, dict):
+        return {nfc_deep(key): nfc_deep(item) for key, item in value.items()}
+    return value
 
 
 def strip_diacritics(text: str) -> str:

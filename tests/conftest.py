@@ -15,10 +15,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -141,6 +143,24 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     await _drop_database(app)
 
 
+@asynccontextmanager
+async def concurrent_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """A client whose requests really run at the same time, in this test's event loop.
+
+    Litestar's AsyncTestClient hands each request to a portal that runs one at a time; races
+    need this instead. (The in-memory store still never yields between operations, so races only
+    happen for real on a database server: HOSO_TEST_MONGODB=ferretdb or a URL.) A context
+    manager, not a fixture: the app's lifespan must end in the task it began in.
+    """
+    try:
+        async with app.lifespan():
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://hoso.test") as http:
+                yield http
+    finally:
+        await _drop_database(app)
+
+
 async def _drop_database(app: Litestar) -> None:
     """Real servers keep data between tests: remove this test's database."""
     settings: Settings = app.state.runtime.settings
@@ -159,7 +179,7 @@ async def _drop_database(app: Litestar) -> None:
 
 ATOMIC_UPDATES_MISSING = (
     "FerretDB 1.x does not apply single-document conditional updates atomically under "
-    "concurrency (../shared/SERVERS.md); production needs MongoDB 6+"
+    "concurrency; production needs MongoDB 6+ (see the README's database requirements)"
 )
 
 

@@ -12,6 +12,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    model_validator,
 )
 
 from core.documents.models import (
@@ -25,6 +26,7 @@ from core.documents.models import (
     StoredDocument,
     Urgency,
 )
+from core.text import nfc_deep
 
 Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Summary = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -85,7 +87,15 @@ ExtraSchema = Annotated[dict[str, Any], _storable(MAX_SCHEMA_DEPTH, plain_names=
 
 
 class _Strict(BaseModel):
+    """Input: unknown fields refused, Vietnamese text made NFC before any length or choice is
+    checked (a decomposed `ệ` is three code points, the composed one is one)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nfc(cls, data: Any) -> Any:
+        return nfc_deep(data)
 
 
 class DocumentFields(_Strict):

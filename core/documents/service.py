@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from enum import Enum
 from typing import Any
 
 from beanie import PydanticObjectId
 from beanie.odm.utils.encoder import Encoder
 from bson import ObjectId
 from bson.errors import InvalidId
-from pydantic import BaseModel
 
 from core.documents.models import Direction, DocumentState, Secrecy, StoredDocument
 from core.documents.schemas import DocumentCreate, DocumentFields, DocumentUpdate
@@ -19,7 +17,7 @@ from core.documents.types import type_for_unit
 from core.errors import Conflict, InvalidInput, NotFound
 from core.numbering.service import entry_of_document
 from core.runtime import Runtime
-from core.text import fold, nfc
+from core.text import fold
 from core.units.tree import Unit
 
 # Once a document has its number (issued) or arrival number (registered) it is final: a mistake in
@@ -107,6 +105,8 @@ async def update_document(
     check_revision(document, data.revision)
     changes = _given_fields(data)
     changes.pop("revision")
+    if not changes:
+        return document  # nothing to change: no new revision
     emptied = sorted(name for name in NOT_NULL if name in changes and changes[name] is None)
     if emptied:
         raise InvalidInput(
@@ -252,30 +252,12 @@ def _cursor_id(cursor: str) -> ObjectId:
 
 
 def _given_fields(data: DocumentFields) -> dict[str, Any]:
-    """The fields the client actually sent, Vietnamese text normalised to NFC."""
-    given = {name: _nfc_deep(getattr(data, name)) for name in data.model_fields_set}
+    """The fields the client actually sent (already NFC: see schemas._Strict)."""
+    given = {name: getattr(data, name) for name in data.model_fields_set}
     if isinstance(data, DocumentCreate):
         for name in ("unit", "direction", "type_code"):
             given.pop(name, None)
     return given
-
-
-def _nfc_deep(value: Any) -> Any:
-    """NFC all the way down: signer, recipients and extra fields hold Vietnamese text too, and an
-    NFD `Bằng khen` must still match the NFC one in a type's schema."""
-    if isinstance(value, Enum):
-        return value
-    if isinstance(value, str):
-        return nfc(value)
-    if isinstance(value, list):
-        return [_nfc_deep(item) for item in value]
-    if isinstance(value, dict):
-        return {_nfc_deep(key): _nfc_deep(item) for key, item in value.items()}
-    if isinstance(value, BaseModel):
-        return value.model_copy(
-            update={name: _nfc_deep(getattr(value, name)) for name in value.model_fields_set}
-        )
-    return value
 
 
 def _check_secrecy(runtime: Runtime, secrecy: Secrecy | None) -> None:

@@ -15,6 +15,12 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from core.documents.models import CustomDocumentType
+from core.documents.safe_jsonschema import (
+    SafeValidator,
+    UnsafePattern,
+    compile_pattern,
+    patterns_in,
+)
 from core.errors import Conflict, InvalidInput
 from core.plugins import PluginError, PluginHost, call_in_registration_order
 from core.runtime import Runtime
@@ -36,7 +42,7 @@ class DocumentType:
     def validate_extra(self, extra: dict[str, Any]) -> None:
         """Raise `InvalidInput` naming every wrong extra field."""
         # Only the bundled meta-schemas resolve: a schema never makes the server fetch a URL.
-        validator = Draft202012Validator(self.schema, registry=META_SCHEMAS)
+        validator = SafeValidator(self.schema, registry=META_SCHEMAS)
         try:
             errors = [
                 {"field": _field_name(error), "message": error.message}
@@ -73,6 +79,14 @@ def check_type_schema(schema: dict[str, Any]) -> None:
             'extra_schema must describe an object: {"type": "object", "properties": {...}}.',
             errors=[{"field": "extra_schema.type", "message": "must be 'object'"}],
         )
+    for pattern in patterns_in(schema):
+        try:
+            compile_pattern(pattern)
+        except UnsafePattern as exc:
+            raise InvalidInput(
+                f"extra_schema: {exc}. Patterns may not use look-around or back-references.",
+                errors=[{"field": "extra_schema", "message": str(exc)}],
+            ) from None
     resolver = META_SCHEMAS.resolver_with_root(DRAFT202012.create_resource(schema))
     for ref in _references(schema):
         try:

@@ -14,7 +14,6 @@ from core.documents.service import unit_or_invalid
 from core.documents.types import DocumentType, check_type_schema, plugin_types, types_for_unit
 from core.errors import Conflict, NotFound
 from core.runtime import Runtime
-from core.text import nfc
 
 
 def _out(doc_type: DocumentType) -> DocumentTypeOut:
@@ -55,7 +54,7 @@ class DocumentTypeController(Controller):
         stored = CustomDocumentType(
             unit=unit.code,
             code=data.code,
-            name=nfc(data.name),
+            name=data.name,
             symbol=data.symbol,
             extra_schema_json=json.dumps(data.extra_schema, ensure_ascii=False),
             created_at=now,
@@ -76,7 +75,7 @@ class DocumentTypeController(Controller):
             raise NotFound(f"Unit {unit} defines no type {code} (plugin types cannot be changed).")
         changes = {}
         if data.name is not None:
-            changes["name"] = nfc(data.name)
+            changes["name"] = data.name
         if "symbol" in data.model_fields_set:
             changes["symbol"] = data.symbol
         if data.extra_schema is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar.testing import AsyncTestClient
+import httpx
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -46,19 +46,19 @@ def incoming(unit: str = PROVINCE, **fields: Any) -> dict[str, Any]:
     return body
 
 
-async def create(client: AsyncTestClient, body: dict[str, Any]) -> dict[str, Any]:
+async def create(client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
     response = await client.post("/api/v1/documents", json=body)
     assert response.status_code == 201, response.text
     return response.json()
 
 
-async def issue(client: AsyncTestClient, document_id: str) -> dict[str, Any]:
+async def issue(client: httpx.AsyncClient, document_id: str) -> dict[str, Any]:
     response = await client.post(f"/api/v1/documents/{document_id}/issue")
     assert response.status_code == 200, response.text
     return response.json()
 
 
-async def count_documents(client: AsyncTestClient, **filters: str) -> int:
+async def count_documents(client: httpx.AsyncClient, **filters: str) -> int:
     response = await client.get("/api/v1/documents", params={"limit": 200, **filters})
     assert response.status_code == 200, response.text
     return len(response.json()["items"])

@@ -8,11 +8,12 @@ from contextlib import ExitStack
 
 import httpx
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from core.app import create_app
 from core.settings import Settings
-from tests.conftest import TEST_MONGODB
+from tests.conftest import TEST_MONGODB, concurrent_client
 from tests.documents.conftest import PROVINCE, create, incoming, outgoing
 from tests.service_process import running_service
 
@@ -21,16 +22,19 @@ WORKERS = 3
 
 
 async def test_200_concurrent_issues_end_with_numbers_1_to_200_each_once(
-    client: AsyncTestClient,
+    app: Litestar,
 ) -> None:
-    drafts = await asyncio.gather(*(create(client, outgoing()) for _ in range(CONCURRENT_ISSUES)))
+    async with concurrent_client(app) as client:
+        drafts = await asyncio.gather(
+            *(create(client, outgoing()) for _ in range(CONCURRENT_ISSUES))
+        )
 
-    responses = await asyncio.gather(
-        *(client.post(f"/api/v1/documents/{draft['id']}/issue") for draft in drafts)
-    )
+        responses = await asyncio.gather(
+            *(client.post(f"/api/v1/documents/{draft['id']}/issue") for draft in drafts)
+        )
 
-    assert [r.status_code for r in responses] == [200] * CONCURRENT_ISSUES
-    await assert_register_holds_exactly(client, [r.json() for r in responses], drafts)
+        assert [r.status_code for r in responses] == [200] * CONCURRENT_ISSUES
+        await assert_register_holds_exactly(client, [r.json() for r in responses], drafts)
 
 
 @pytest.mark.skipif(
@@ -79,29 +83,31 @@ async def assert_register_holds_exactly(
 
 
 async def test_the_same_document_issued_concurrently_takes_one_number(
-    client: AsyncTestClient,
+    app: Litestar,
 ) -> None:
-    draft = await create(client, outgoing())
+    async with concurrent_client(app) as client:
+        draft = await create(client, outgoing())
 
-    responses = await asyncio.gather(
-        *(client.post(f"/api/v1/documents/{draft['id']}/issue") for _ in range(10))
-    )
+        responses = await asyncio.gather(
+            *(client.post(f"/api/v1/documents/{draft['id']}/issue") for _ in range(10))
+        )
 
-    numbered = [r.json()["number"] for r in responses if r.status_code == 200]
-    assert set(numbered) == {1}
-    assert all(r.status_code in (200, 409) for r in responses)
-    year = (await client.get(f"/api/v1/documents/{draft['id']}")).json()["register_year"]
-    book = await client.get(f"/api/v1/units/{PROVINCE}/registers/outgoing/{year}")
-    assert [e["number"] for e in book.json()["entries"]] == [1]
+        numbered = [r.json()["number"] for r in responses if r.status_code == 200]
+        assert set(numbered) == {1}
+        assert all(r.status_code in (200, 409) for r in responses)
+        year = (await client.get(f"/api/v1/documents/{draft['id']}")).json()["register_year"]
+        book = await client.get(f"/api/v1/units/{PROVINCE}/registers/outgoing/{year}")
+        assert [e["number"] for e in book.json()["entries"]] == [1]
 
 
 async def test_concurrent_arrivals_get_consecutive_arrival_numbers(
-    client: AsyncTestClient,
+    app: Litestar,
 ) -> None:
-    arrivals = await asyncio.gather(*(create(client, incoming()) for _ in range(30)))
+    async with concurrent_client(app) as client:
+        arrivals = await asyncio.gather(*(create(client, incoming()) for _ in range(30)))
 
-    responses = await asyncio.gather(
-        *(client.post(f"/api/v1/documents/{a['id']}/register") for a in arrivals)
-    )
+        responses = await asyncio.gather(
+            *(client.post(f"/api/v1/documents/{a['id']}/register") for a in arrivals)
+        )
 
-    assert sorted(r.json()["arrival_number"] for r in responses) == list(range(1, 31))
+        assert sorted(r.json()["arrival_number"] for r in responses) == list(range(1, 31))

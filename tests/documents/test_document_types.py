@@ -3,6 +3,7 @@ units below it, with a JSON Schema for their extra fields."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -450,3 +451,32 @@ async def test_schema_with_defs_and_refs_is_kept_whole_and_used(client: AsyncTes
     assert (await types_of(client, COMMUNE))["GXNCT"]["extra_schema"] == schema
     assert_problem(refused, 422, "extra.applicant.full_name")
     assert accepted.status_code == 201
+
+
+async def test_a_catastrophic_pattern_checks_documents_in_linear_time(
+    client: AsyncTestClient,
+) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"code": {"type": "string", "pattern": "^(a+)+$"}},
+        "required": ["code"],
+    }
+    await define(client, residence_type(extra_schema=schema))
+
+    started = time.monotonic()
+    response = await client.post("/api/v1/documents", json=residence_letter(code="a" * 5000 + "b"))
+    took = time.monotonic() - started
+
+    assert_problem(response, 422, "extra.code")
+    assert took < 2  # Python's backtracking `re` would take longer than the universe has had
+
+
+async def test_a_pattern_with_look_around_is_refused_when_the_type_is_defined(
+    client: AsyncTestClient,
+) -> None:
+    schema = {"type": "object", "properties": {"code": {"type": "string", "pattern": "^(?=a)a$"}}}
+
+    response = await client.post("/api/v1/document-types", json=residence_type(extra_schema=schema))
+
+    assert_problem(response, 422, "look-around")
+    assert "GXNCT" not in await types_of(client, DISTRICT)

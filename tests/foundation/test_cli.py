@@ -125,3 +125,21 @@ def test_serve_starts_on_the_embedded_defaults_and_answers(tmp_path: Path) -> No
 
     assert f"API docs at http://127.0.0.1:{port}/schema" in output
     assert "NOTHING IS KEPT" in output
+
+
+def test_a_list_in_an_environment_variable_must_be_json_and_the_error_says_so() -> None:
+    result = run_hoso("config", "check", env={"HOSO_ALLOWED_MEDIA_TYPES": "application/pdf"})
+
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "hoso: configuration error: environment variable HOSO_ALLOWED_MEDIA_TYPES is not valid "
+        'JSON; write lists as JSON, e.g. ["application/pdf", "image/png"]'
+    ]
+
+
+def test_several_workers_on_the_in_memory_database_are_refused() -> None:
+    result = run_hoso("serve", "--workers", "2")
+
+    assert result.returncode == 2
+    assert "more than one worker needs a shared database" in result.stderr
+    assert "Traceback" not in result.stderr

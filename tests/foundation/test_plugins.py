@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -31,6 +32,8 @@ DISTRICT = "000.00.35.H25"
 def installed_example_plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """pip-install the example plugin package into a directory of its own."""
     target = tmp_path_factory.mktemp("site")
+    # Build from a copy: building writes build/ and *.egg-info next to the sources.
+    source = shutil.copytree(EXAMPLE_PLUGIN, tmp_path_factory.mktemp("src") / "example_plugin")
     subprocess.run(
         [
             sys.executable,
@@ -42,7 +45,7 @@ def installed_example_plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--no-build-isolation",
             "--target",
             str(target),
-            str(EXAMPLE_PLUGIN),
+            str(source),
         ],
         check=True,
     )
