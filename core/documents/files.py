@@ -91,18 +91,20 @@ async def add_files(
     else:
         file_ids = [uuid.uuid4().hex for _ in uploads]
 
-    created = _CreatedByRequest(runtime)
+    created = _CreatedByRequest(runtime, document.id)
     try:
         blobs = [await created.put_blob(upload) for upload in uploads]
         versions = []
         for upload, blob, file_id in zip(uploads, blobs, file_ids, strict=True):
             version = _new_version(runtime, document, upload, blob, file_id, role, number=1)
             try:
-                await created.insert(version)
+                await version.insert()
             except DuplicateKeyError:
                 if role is FileRole.MAIN:
                     raise _already_has_main_file(document, file_id) from None
-                raise Conflict("Another upload took the same file id; send the files again.")
+                raise Conflict(
+                    "Another upload took the same file id; send the files again."
+                ) from None
             versions.append(version)
         await _check_document_still_takes_files(document)
     except BaseException:
@@ -117,11 +119,11 @@ async def add_version(
     _check_can_change_files(document)
     current = await get_file(document, file_id)
     _check_upload(runtime, upload)
-    created = _CreatedByRequest(runtime)
+    created = _CreatedByRequest(runtime, document.id)
     try:
         blob = await created.put_blob(upload)
         version = await _insert_next_version(
-            runtime, created, document, upload, blob, file_id, current.current.role
+            runtime, document, upload, blob, file_id, current.current.role
         )
         await _check_document_still_takes_files(document)
     except BaseException:
@@ -218,20 +220,15 @@ def _already_has_main_file(document: StoredDocument, file_id: str) -> Conflict:
 
 def _check_upload(runtime: Runtime, upload: Upload) -> None:
     name = nfc(upload.filename or "").strip()
-    if (
-        not name
-        or len(name) > MAX_NAME_LENGTH
-        or "/" in name
-        or "\\" in name
-        or "\x00" in name
-    ):
+    problem = _name_problem(name)
+    if problem:
         shown = name if len(name) <= 60 else name[:60] + "…"
         raise InvalidInput(
-            f"File name {shown!r} is not usable: give a plain name of 1–{MAX_NAME_LENGTH} "
-            "characters, without / or \\.",
-            errors=[{"field": "files", "message": "bad file name"}],
+            f"File name {shown!r} {problem}: give the file's own name, 1–{MAX_NAME_LENGTH} "
+            "characters.",
+            errors=[{"field": "files", "message": f"file name {problem}"}],
         )
-    media_type = (upload.content_type or "").split(";")[0].strip().lower()
+    media_type = _media_type(upload)
     allowed = runtime.settings.allowed_media_types
     if media_type not in allowed:
         raise UnsupportedMediaType(
@@ -243,6 +240,22 @@ def _check_upload(runtime: Runtime, upload: Upload) -> None:
     limit = runtime.settings.max_upload_bytes
     if upload.size is not None and upload.size > limit:
         raise _too_large(name, limit, upload.size)
+
+
+def _name_problem(name: str) -> str | None:
+    # Names are labels, never paths, but they end up in download headers and in clerks' folders:
+    # a separator, a control character or a bare "." / ".." would surprise both.
+    if not name:
+        return "is missing"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"is {len(name)} characters long"
+    if "/" in name or "\\" in name:
+        return "contains a folder separator (/ or \\)"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        return "contains control characters"
+    if not name.strip("."):
+        return "is only dots"
+    return None
 
 
 def _empty(name: str) -> InvalidInput:
@@ -262,8 +275,8 @@ class _CreatedByRequest:
     """Every blob and version row one request has created, so that a failure removes them all."""
 
     runtime: Runtime
+    document_id: PydanticObjectId | None
     blob_keys: list[str] = field(default_factory=list)
-    versions: list[FileVersion] = field(default_factory=list)
 
     async def put_blob(self, upload: Upload) -> BlobInfo:
         name = nfc(upload.filename).strip()
@@ -279,27 +292,27 @@ class _CreatedByRequest:
             raise _empty(name)
         return blob
 
-    async def insert(self, version: FileVersion) -> None:
-        await version.insert()
-        self.versions.append(version)
-
     async def remove(self) -> None:
+        if not self.blob_keys:
+            return
         # Shielded: a request cancelled half-way must still take back what it stored.
         with anyio.CancelScope(shield=True):
-            keep: set[str] = set()
-            if self.versions:
-                try:
-                    await FileVersion.find({"_id": {"$in": [v.id for v in self.versions]}}).delete()
-                except Exception:  # noqa: BLE001 - the original error is the one to report
-                    # A record must never point at a missing blob: keep those blobs.
-                    keep = {v.blob_key for v in self.versions}
-                    logger.error(
-                        "could not remove file versions %s after a failed upload",
-                        ", ".join(f"{v.file_id}/{v.version}" for v in self.versions),
-                    )
+            try:
+                # By blob key rather than by the rows known to be inserted: an insert that failed
+                # on the way back (connection lost) may still have been written.
+                await FileVersion.find(
+                    {"document_id": self.document_id, "blob_key": {"$in": self.blob_keys}}
+                ).delete()
+            except Exception:  # noqa: BLE001 - the original error is the one to report
+                # A record must never point at a missing blob: keep the blobs, log them.
+                logger.error(
+                    "could not remove the file versions of a failed upload; blobs %s may have "
+                    "no record and can be removed once checked",
+                    ", ".join(self.blob_keys),
+                )
+                return
             for key in self.blob_keys:
-                if key not in keep:
-                    await _delete_blob_quietly(self.runtime, key)
+                await _delete_blob_quietly(self.runtime, key)
 
 
 def _new_version(
@@ -327,7 +340,6 @@ def _new_version(
 
 async def _insert_next_version(
     runtime: Runtime,
-    created: _CreatedByRequest,
     document: StoredDocument,
     upload: Upload,
     blob: BlobInfo,
@@ -342,7 +354,7 @@ async def _insert_next_version(
         number = latest[0].version + 1 if latest else 1
         version = _new_version(runtime, document, upload, blob, file_id, role, number)
         try:
-            await created.insert(version)
+            await version.insert()
             return version
         except DuplicateKeyError:
             continue
@@ -369,12 +381,13 @@ def human_size(size: int) -> str:
     """`512 bytes`, `1.9 KiB`, `100 MiB`: rounded down, so a limit is never overstated."""
     if size < 1024:
         return f"{size} byte" if size == 1 else f"{size} bytes"
-    for unit, scale in (("KiB", 2**10), ("MiB", 2**20), ("GiB", 2**30)):
-        if size < scale * 1024 or unit == "GiB":
-            tenths = size * 10 // scale
-            whole, tenth = divmod(tenths, 10)
-            return f"{whole} {unit}" if tenth == 0 else f"{whole}.{tenth} {unit}"
-    raise AssertionError("unreachable")
+    unit, scale = next(
+        (unit, scale)
+        for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10))
+        if size >= scale
+    )
+    whole, tenth = divmod(size * 10 // scale, 10)
+    return f"{whole} {unit}" if tenth == 0 else f"{whole}.{tenth} {unit}"
 
 
 def version_view(version: FileVersion) -> dict[str, Any]:

@@ -2,25 +2,87 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+from dataclasses import dataclass
+from typing import Any, ClassVar
 from urllib.parse import quote
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.exceptions import ClientException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
+from litestar.params import Parameter
 from litestar.response import Stream
 
 from core.documents import files
 from core.documents.models import FileRole
 from core.documents.schemas import FileOut, FileVersionOut
 from core.documents.service import get_document
-from core.errors import InvalidInput
+from core.errors import HosoError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from core.runtime import Runtime
 from core.text import strip_diacritics
 
-Multipart = Body(media_type=RequestEncodingType.MULTI_PART)
+FIELD = "files"
+
+
+@dataclass
+class _MultipartFilesOperation(Operation):
+    """The handlers read the form themselves (to answer bad bodies clearly), so Litestar cannot
+    infer the request body: document it here."""
+
+    many: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        binary = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        self.request_body = RequestBody(
+            required=True,
+            description=(
+                f"multipart/form-data; each file is a part named '{FIELD}'."
+                if self.many
+                else f"multipart/form-data; the file is a part named '{FIELD}'."
+            ),
+            content={
+                RequestEncodingType.MULTI_PART.value: OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        properties={
+                            FIELD: Schema(type=OpenAPIType.ARRAY, items=binary)
+                            if self.many
+                            else binary
+                        },
+                        required=[FIELD],
+                    )
+                )
+            },
+        )
+
+
+@dataclass
+class _MultipartFileOperation(_MultipartFilesOperation):
+    many: ClassVar[bool] = False
+
+
+@dataclass
+class _ReceivedFile:
+    """A file part Litestar has already spooled (memory, then disk): its size is known."""
+
+    part: UploadFile
+    filename: str
+    content_type: str
+    size: int | None
+
+    async def read(self, size: int = -1) -> bytes:
+        return await self.part.read(size)
 
 
 def _file_out(summary: files.FileSummary) -> FileOut:
@@ -49,16 +111,25 @@ class FileController(Controller):
     path = "/documents/{document_id:str}/files"
     tags = ["files"]
 
-    @post("/", summary="Upload one or more files (multipart field 'files')")
+    @post(
+        "/",
+        summary="Upload one or more files (multipart field 'files')",
+        description=(
+            "Send multipart/form-data with each file as a part named 'files'. All files are "
+            "stored, or none is. `role=main` gives the document its one main file; later changes "
+            "to it are new versions (POST .../files/{file_id}/versions)."
+        ),
+        operation_class=_MultipartFilesOperation,
+    )
     async def upload(
         self,
+        request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         document_id: str,
-        data: Annotated[list[UploadFile], Multipart],
         role: FileRole = FileRole.ATTACHMENT,
     ) -> list[FileOut]:
         document = await get_document(document_id)
-        uploads = _uploads(data)
+        uploads = await _received_files(request)
         stored = await files.add_files(runtime, document, uploads, role)
         return [_file_out(files.FileSummary(current=v, versions=[v])) for v in stored]
 
@@ -72,20 +143,29 @@ class FileController(Controller):
         document = await get_document(document_id)
         return _file_out(await files.get_file(document, file_id))
 
-    @post("/{file_id:str}/versions", summary="Upload a new version of a file (field 'files')")
+    @post(
+        "/{file_id:str}/versions",
+        summary="Upload a new version of a file (multipart field 'files')",
+        description=(
+            "Send multipart/form-data with exactly one part named 'files'. "
+            "The earlier versions stay downloadable with ?version=N."
+        ),
+        operation_class=_MultipartFileOperation,
+    )
     async def add_version(
         self,
+        request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         document_id: str,
         file_id: str,
-        data: Annotated[list[UploadFile], Multipart],
     ) -> FileOut:
         document = await get_document(document_id)
-        uploads = _uploads(data)
+        await files.get_file(document, file_id)  # 404 before reading a body meant for nothing
+        uploads = await _received_files(request)
         if len(uploads) != 1:
             raise InvalidInput(
                 "Send exactly one file for a new version.",
-                errors=[{"field": "files", "message": f"{len(uploads)} files sent"}],
+                errors=[{"field": FIELD, "message": f"{len(uploads)} files sent"}],
             )
         await files.add_version(runtime, document, file_id, uploads[0])
         return _file_out(await files.get_file(document, file_id))
@@ -113,5 +193,75 @@ class FileController(Controller):
         )
 
 
-def _uploads(data: list[UploadFile]) -> list[UploadFile]:
-    return [item for item in data if isinstance(item, UploadFile)]
+async def _received_files(request: Request[Any, Any, Any]) -> list[_ReceivedFile]:
+    """The file parts of the multipart field 'files', or a problem saying what to send instead."""
+    media_type, _ = request.content_type
+    if media_type != RequestEncodingType.MULTI_PART.value:
+        if not media_type and request.headers.get("content-length", "0") == "0":
+            raise _no_files()
+        raise UnsupportedMediaType(
+            f"Send the files as multipart/form-data, each in a part named '{FIELD}' "
+            f"(curl -F {FIELD}=@report.pdf); "
+            + (f"this request was {media_type}." if media_type else "this request had no type.")
+        )
+    form = await _read_form(request)
+    parts = form.getall(FIELD) if FIELD in form else []
+    if any(not isinstance(part, UploadFile) for part in parts):
+        raise InvalidInput(
+            f"The multipart field '{FIELD}' holds text, not a file: send each file as a file "
+            f"part with its file name (curl -F {FIELD}=@report.pdf).",
+            errors=[{"field": FIELD, "message": "text instead of a file"}],
+        )
+    elsewhere = sorted(
+        {name for name, value in form.multi_items() if isinstance(value, UploadFile)} - {FIELD}
+    )
+    if elsewhere:
+        raise InvalidInput(
+            f"Files go in the multipart field '{FIELD}'; this request also sent files in "
+            f"{', '.join(repr(name) for name in elsewhere)}, which would be left out.",
+            errors=[{"field": name, "message": f"send files in '{FIELD}'"} for name in elsewhere],
+        )
+    if not parts:
+        raise _no_files()
+    return [_received(part) for part in parts]
+
+
+async def _read_form(request: Request[Any, Any, Any]) -> Any:
+    try:
+        return await request.form()
+    except RequestEntityTooLarge:
+        # Raised while the body streams in, by the upload routes' request_max_body_size.
+        limit = request.route_handler.resolve_request_max_body_size()
+        raise PayloadTooLarge(
+            "The upload is larger than this service accepts in one request"
+            + (f" ({files.human_size(limit)})" if limit else "")
+            + "; send fewer or smaller files per request."
+        ) from None
+    except ClientException as exc:
+        if exc.detail == "Request Entity Too Large":  # Litestar's words for too many parts
+            raise PayloadTooLarge(
+                f"The upload has more than {request.app.multipart_form_part_limit} parts; "
+                "send fewer files per request."
+            ) from None
+        # Litestar's wording alone ("Invalid multipart/form-data") gives a client nothing to act on.
+        raise HosoError(
+            "The multipart/form-data body could not be read "
+            f"({exc.detail}): let the HTTP client build it, with the boundary of its "
+            "Content-Type, each file a part named 'files'."
+        ) from None
+
+
+def _received(part: UploadFile) -> _ReceivedFile:
+    # The part is spooled already; measuring it lets empty and oversized files be refused before
+    # anything is stored.
+    part.file.seek(0, os.SEEK_END)
+    size = part.file.tell()
+    part.file.seek(0)
+    return _ReceivedFile(part, part.filename, part.content_type, size)
+
+
+def _no_files() -> InvalidInput:
+    return InvalidInput(
+        f"Send one or more files in the multipart field '{FIELD}'.",
+        errors=[{"field": FIELD, "message": "no file sent"}],
+    )

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from minio.error import S3Error
 
 from core.app import create_app
 from core.documents.models import FileVersion
 from core.settings import Settings
-from tests.conftest import TEST_BLOBS
-from tests.documents.conftest import create, incoming, issue, outgoing
+from storage import BlobStoreUnavailable
+from tests.documents.conftest import assert_problem, create, incoming, issue, outgoing
+from tests.s3_endpoints import S3Endpoint
 from tests.servers.launch import free_port
 
 PDF = b"%PDF-1.4\n" + b"Quyet dinh ve viec ban hanh quy che\n" * 200
@@ -30,15 +33,37 @@ async def upload(client: AsyncTestClient, document_id: str, *files: tuple, role:
     return await client.post(files_url(document_id), files=parts, params={"role": role})
 
 
-def stored_blobs(blob_dir: Path) -> list[Path]:
-    """Blob data files kept by the filesystem store (not its temp files or sidecars)."""
-    if not blob_dir.exists():
+def stored_blobs(settings: Settings) -> list[str]:
+    """Keys of the blobs in this test's store: the objects of its bucket on S3, else the data
+    files of its blob directory (not the filesystem store's temp files or metadata sidecars)."""
+    if settings.s3_endpoint:
+        endpoint = S3Endpoint(
+            settings.s3_endpoint,
+            settings.s3_access_key,
+            settings.s3_secret_key,
+            secure=settings.s3_secure,
+        )
+        try:
+            objects = endpoint.client().list_objects(settings.s3_bucket, recursive=True)
+            return sorted(obj.object_name for obj in objects)
+        except S3Error as exc:
+            if exc.code == "NoSuchBucket":  # the store creates it on the first upload
+                return []
+            raise
+    root = settings.blob_dir
+    if not root.exists():
         return []
-    return [
-        p
-        for p in blob_dir.rglob("*")
+    return sorted(
+        str(p.relative_to(root))
+        for p in root.rglob("*")
         if p.is_file() and ".tmp" not in p.parts and not p.name.endswith(".json")
-    ]
+    )
+
+
+async def listed_files(client: AsyncTestClient, document_id: str) -> list[dict[str, Any]]:
+    response = await client.get(files_url(document_id))
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 async def test_upload_records_size_and_sha256_and_download_keeps_the_vietnamese_name(
@@ -115,15 +140,32 @@ async def test_new_version_becomes_current_and_the_earlier_one_stays_downloadabl
     assert earlier.content == PDF
 
 
-async def test_second_main_file_is_refused_and_points_to_versions(client: AsyncTestClient) -> None:
+async def test_second_main_file_is_refused_and_points_to_versions(
+    client: AsyncTestClient, settings: Settings
+) -> None:
     document = await create(client, outgoing())
-    await upload(client, document["id"], (NAME, PDF, "application/pdf"))
+    main = (await upload(client, document["id"], (NAME, PDF, "application/pdf"))).json()[0]
 
     again = await upload(client, document["id"], ("khác.pdf", PDF, "application/pdf"))
 
-    assert again.status_code == 409
-    assert "/versions" in again.json()["detail"]
-    assert len((await client.get(files_url(document["id"]))).json()) == 1
+    assert_problem(again, 409, f"/files/{main['file_id']}/versions")
+    assert [f["name"] for f in await listed_files(client, document["id"])] == [NAME]
+    assert len(stored_blobs(settings)) == 1
+
+
+async def test_main_file_keeps_receiving_new_versions(client: AsyncTestClient) -> None:
+    document = await create(client, outgoing())
+    main = (await upload(client, document["id"], (NAME, PDF, "application/pdf"))).json()[0]
+
+    for n in (2, 3):
+        response = await client.post(
+            files_url(document["id"], main["file_id"], "versions"),
+            files=[("files", (f"bản {n}.pdf", PDF + bytes([n]), "application/pdf"))],
+        )
+        assert response.status_code == 201, response.text
+
+    listed = await listed_files(client, document["id"])
+    assert [(f["role"], f["version"], f["name"]) for f in listed] == [("main", 3, "bản 3.pdf")]
 
 
 async def test_file_of_a_type_not_allowed_is_refused_with_415_and_nothing_is_stored(
@@ -139,14 +181,12 @@ async def test_file_of_a_type_not_allowed_is_refused_with_415_and_nothing_is_sto
         role="attachment",
     )
 
-    assert response.status_code == 415
-    assert "virus.exe" in response.json()["detail"]
-    assert "application/pdf" in response.json()["detail"]
-    assert (await client.get(files_url(document["id"]))).json() == []
-    assert stored_blobs(settings.blob_dir) == []
+    assert_problem(response, 415, "virus.exe", "application/pdf")
+    assert await listed_files(client, document["id"]) == []
+    assert stored_blobs(settings) == []
 
 
-async def test_file_over_the_size_limit_is_refused_with_413_and_nothing_is_stored(
+async def test_file_over_the_size_limit_is_refused_with_413_in_units_people_read(
     make_settings: Callable[..., Settings],
 ) -> None:
     settings = make_settings(max_upload_bytes=2048)
@@ -154,12 +194,95 @@ async def test_file_over_the_size_limit_is_refused_with_413_and_nothing_is_store
         document = await create(client, outgoing())
 
         response = await upload(client, document["id"], ("big.pdf", b"x" * 4096, "application/pdf"))
-        listed = await client.get(files_url(document["id"]))
+        listed = await listed_files(client, document["id"])
 
-    assert response.status_code == 413
-    assert "big.pdf" in response.json()["detail"]
-    assert listed.json() == []
-    assert stored_blobs(settings.blob_dir) == []
+    body = assert_problem(response, 413)
+    assert body["detail"] == "big.pdf (4 KiB) is larger than the 2 KiB allowed for one file."
+    assert listed == []
+    assert stored_blobs(settings) == []
+
+
+async def test_one_file_over_the_limit_among_several_stores_none_of_them(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(max_upload_bytes=2000)
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        document = await create(client, outgoing())
+
+        response = await upload(
+            client,
+            document["id"],
+            ("nhỏ.pdf", b"%" * 100, "application/pdf"),
+            ("lớn.pdf", b"%" * 3000, "application/pdf"),
+            role="attachment",
+        )
+        listed = await listed_files(client, document["id"])
+
+    body = assert_problem(response, 413)
+    assert body["detail"] == "lớn.pdf (2.9 KiB) is larger than the 1.9 KiB allowed for one file."
+    assert listed == []
+    assert stored_blobs(settings) == []
+
+
+async def test_blob_store_failing_on_the_second_file_removes_the_first(
+    client: AsyncTestClient, app: Litestar, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = await create(client, outgoing())
+    blobs = app.state.runtime.blobs
+    put = blobs.put
+    calls = 0
+
+    async def fails_the_second_time(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise BlobStoreUnavailable("disk full")
+        return await put(*args, **kwargs)
+
+    monkeypatch.setattr(blobs, "put", fails_the_second_time)
+    response = await upload(
+        client,
+        document["id"],
+        ("Phụ lục 1.pdf", PDF, "application/pdf"),
+        ("Phụ lục 2.pdf", PDF, "application/pdf"),
+        role="attachment",
+    )
+    monkeypatch.undo()
+
+    assert_problem(response, 503, "file store")
+    assert await listed_files(client, document["id"]) == []
+    assert stored_blobs(settings) == []
+
+
+async def test_database_failing_on_the_second_version_removes_both_files(
+    client: AsyncTestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pymongo.errors import AutoReconnect
+
+    document = await create(client, outgoing())
+    insert = FileVersion.insert
+    calls = 0
+
+    async def fails_the_second_time(self: FileVersion, *args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise AutoReconnect("connection closed")
+        return await insert(self, *args, **kwargs)
+
+    monkeypatch.setattr(FileVersion, "insert", fails_the_second_time)
+    response = await upload(
+        client,
+        document["id"],
+        ("Phụ lục 1.pdf", PDF, "application/pdf"),
+        ("Phụ lục 2.pdf", PDF, "application/pdf"),
+        role="attachment",
+    )
+    monkeypatch.undo()
+
+    assert_problem(response, 503, "database")
+    assert await listed_files(client, document["id"]) == []
+    assert stored_blobs(settings) == []
 
 
 async def test_request_far_over_the_limit_is_cut_off_with_413(
@@ -172,10 +295,11 @@ async def test_request_far_over_the_limit_is_cut_off_with_413(
         response = await upload(
             client, document["id"], ("huge.pdf", b"x" * 3_000_000, "application/pdf")
         )
-        listed = await client.get(files_url(document["id"]))
+        listed = await listed_files(client, document["id"])
 
-    assert response.status_code == 413
-    assert listed.json() == []
+    assert_problem(response, 413, "larger than this service accepts in one request (1 MiB)")
+    assert listed == []
+    assert stored_blobs(settings) == []
 
 
 async def test_blob_store_down_answers_503_and_records_nothing(
@@ -188,14 +312,12 @@ async def test_blob_store_down_answers_503_and_records_nothing(
         document = await create(client, outgoing())
 
         response = await upload(client, document["id"], (NAME, PDF, "application/pdf"))
-        listed = await client.get(files_url(document["id"]))
+        listed = await listed_files(client, document["id"])
 
-    assert response.status_code == 503
-    assert "file store" in response.json()["detail"]
-    assert listed.json() == []
+    assert_problem(response, 503, "file store")
+    assert listed == []
 
 
-@pytest.mark.skipif(TEST_BLOBS != "filesystem", reason="counts blobs in the blob directory")
 async def test_failed_metadata_write_removes_the_blob_just_stored(
     client: AsyncTestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -203,20 +325,21 @@ async def test_failed_metadata_write_removes_the_blob_just_stored(
 
     document = await create(client, outgoing())
 
-    async def database_gone(self, *args, **kwargs):
+    async def database_gone(self: FileVersion, *args: Any, **kwargs: Any) -> Any:
         raise AutoReconnect("connection closed")
 
     monkeypatch.setattr(FileVersion, "insert", database_gone)
     response = await upload(client, document["id"], (NAME, PDF, "application/pdf"))
     monkeypatch.undo()
 
-    assert response.status_code == 503
-    assert "database" in response.json()["detail"]
-    assert (await client.get(files_url(document["id"]))).json() == []
-    assert stored_blobs(settings.blob_dir) == []
+    assert_problem(response, 503, "database")
+    assert await listed_files(client, document["id"]) == []
+    assert stored_blobs(settings) == []
 
 
-async def test_files_of_an_issued_outgoing_document_are_final(client: AsyncTestClient) -> None:
+async def test_files_of_an_issued_outgoing_document_are_final(
+    client: AsyncTestClient, settings: Settings
+) -> None:
     document = await create(client, outgoing())
     main = (await upload(client, document["id"], (NAME, PDF, "application/pdf"))).json()[0]
     await issue(client, document["id"])
@@ -226,10 +349,10 @@ async def test_files_of_an_issued_outgoing_document_are_final(client: AsyncTestC
         files=[("files", ("sửa.pdf", b"%PDF changed", "application/pdf"))],
     )
 
-    assert new_version.status_code == 409
-    assert "replacing document" in new_version.json()["detail"]
-    listed = (await client.get(files_url(document["id"]))).json()
+    assert_problem(new_version, 409, "replacing document")
+    listed = await listed_files(client, document["id"])
     assert [f["version"] for f in listed] == [1]
+    assert len(stored_blobs(settings)) == 1
 
 
 async def test_a_registered_incoming_document_can_still_receive_its_scan(
@@ -248,13 +371,14 @@ async def test_deleting_a_draft_removes_its_files_and_their_blobs(
 ) -> None:
     document = await create(client, outgoing())
     await upload(client, document["id"], (NAME, PDF, "application/pdf"))
+    await upload(client, document["id"], ("Phụ lục.pdf", PDF, "application/pdf"), role="attachment")
+    assert len(stored_blobs(settings)) == 2
 
     deleted = await client.delete(f"/api/v1/documents/{document['id']}")
 
     assert deleted.status_code == 204
     assert (await client.get(files_url(document["id"]))).status_code == 404
-    if TEST_BLOBS == "filesystem":
-        assert stored_blobs(settings.blob_dir) == []
+    assert stored_blobs(settings) == []
 
 
 async def test_unknown_file_and_version_answer_404(client: AsyncTestClient) -> None:
@@ -265,19 +389,298 @@ async def test_unknown_file_and_version_answer_404(client: AsyncTestClient) -> N
     no_version = await client.get(
         files_url(document["id"], main["file_id"], "content"), params={"version": 9}
     )
-    no_document = await client.get(files_url("6b068fca31f7cd777b4d2548"))
+    no_document = await client.get(files_url(UNKNOWN_DOCUMENT))
 
-    assert no_file.status_code == 404
-    assert no_version.status_code == 404
-    assert "versions 1 to 1" in no_version.json()["detail"]
-    assert no_document.status_code == 404
+    assert_problem(no_file, 404, "0" * 32)
+    assert_problem(no_version, 404, "versions 1 to 1")
+    assert_problem(no_document, 404, UNKNOWN_DOCUMENT)
 
 
-async def test_upload_without_files_is_refused(client: AsyncTestClient) -> None:
+async def test_upload_without_files_is_refused(client: AsyncTestClient, settings: Settings) -> None:
     document = await create(client, outgoing())
 
-    response = await client.post(files_url(document["id"]), data={"note": "no file"})
+    response = await client.post(files_url(document["id"]), files={"note": (None, "no file")})
 
-    assert response.status_code in (400, 422)
-    assert response.json()["detail"]
-    assert (await client.get(files_url(document["id"]))).json() == []
+    body = assert_problem(response, 422)
+    assert body["detail"] == "Send one or more files in the multipart field 'files'."
+    assert body["errors"] == [{"field": "files", "message": "no file sent"}]
+    assert await listed_files(client, document["id"]) == []
+    assert stored_blobs(settings) == []
+
+
+# Bad input to every file endpoint: a problem a person can act on, never a 500, nothing stored.
+
+UNKNOWN_DOCUMENT = "6b068fca31f7cd777b4d2548"
+A_FILE = ("a.pdf", PDF, "application/pdf")
+
+
+@pytest.mark.parametrize("document_id", [UNKNOWN_DOCUMENT, "not-an-id"])
+@pytest.mark.parametrize(
+    ("method", "rest"),
+    [
+        ("GET", ()),
+        ("POST", ()),
+        ("GET", ("0" * 32,)),
+        ("GET", ("0" * 32, "content")),
+        ("POST", ("0" * 32, "versions")),
+    ],
+    ids=["list", "upload", "file", "download", "new-version"],
+)
+async def test_every_file_endpoint_answers_404_for_an_unknown_document(
+    client: AsyncTestClient,
+    settings: Settings,
+    method: str,
+    rest: tuple[str, ...],
+    document_id: str,
+) -> None:
+    files = [("files", A_FILE)] if method == "POST" else None
+
+    response = await client.request(method, files_url(document_id, *rest), files=files)
+
+    assert_problem(response, 404, document_id)
+    assert stored_blobs(settings) == []
+
+
+@pytest.mark.parametrize(
+    ("method", "rest"),
+    [("GET", ()), ("GET", ("content",)), ("POST", ("versions",))],
+    ids=["file", "download", "new-version"],
+)
+async def test_every_file_endpoint_answers_404_for_an_unknown_file(
+    client: AsyncTestClient, settings: Settings, method: str, rest: tuple[str, ...]
+) -> None:
+    document = await create(client, outgoing())
+    files = [("files", A_FILE)] if method == "POST" else None
+
+    response = await client.request(
+        method, files_url(document["id"], "khong-co", *rest), files=files
+    )
+
+    assert_problem(response, 404, "khong-co")
+    assert await listed_files(client, document["id"]) == []
+    assert stored_blobs(settings) == []
+
+
+async def test_unknown_role_is_refused_naming_role(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    document = await create(client, outgoing())
+
+    response = await upload(client, document["id"], A_FILE, role="boss")
+
+    assert_problem(response, 422, "role")
+    assert await listed_files(client, document["id"]) == []
+    assert stored_blobs(settings) == []
+
+
+@pytest.mark.parametrize("version", ["0", "-1", "abc"])
+async def test_version_that_is_not_a_positive_number_is_refused_naming_version(
+    client: AsyncTestClient, version: str
+) -> None:
+    document = await create(client, outgoing())
+    main = (await upload(client, document["id"], A_FILE)).json()[0]
+
+    response = await client.get(
+        files_url(document["id"], main["file_id"], "content"), params={"version": version}
+    )
+
+    assert_problem(response, 422, "version")
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("hồ sơ/quyết định.pdf", "folder separator"),
+        ("hồ sơ\\quyết định.pdf", "folder separator"),
+        ("..", "only dots"),
+        ("q" * 296 + ".pdf", "is 300 characters long"),
+    ],
+    ids=["slash", "backslash", "dots", "300-characters"],
+)
+async def test_unusable_file_name_is_refused_and_nothing_is_stored(
+    client: AsyncTestClient, settings: Settings, name: str, problem: str
+) -> None:
+    document = await create(client, outgoing())
+
+    response = await upload(
+        client, document["id"], A_FILE, (name, PDF, "application/pdf"), role="attachment"
+    )
+
+    assert_problem(response, 422, "files", problem)
+    assert await listed_files(client, document["id"]) == []
+    assert stored_blobs(settings) == []
+
+
+async def test_empty_file_is_refused_naming_it_and_nothing_is_stored(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    document = await create(client, outgoing())
+
+    response = await upload(
+        client, document["id"], A_FILE, ("trống.pdf", b"", "application/pdf"), role="attachment"
+    )
+
+    body = assert_problem(response, 422, "files")
+    assert body["detail"] == "trống.pdf is empty (0 bytes); send the file with its content."
+    assert await listed_files(client, document["id"]) == []
+    assert stored_blobs(settings) == []
+
+
+async def test_empty_file_as_a_new_version_is_refused(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    document = await create(client, outgoing())
+    main = (await upload(client, document["id"], A_FILE)).json()[0]
+
+    response = await client.post(
+        files_url(document["id"], main["file_id"], "versions"),
+        files=[("files", ("trống.pdf", b"", "application/pdf"))],
+    )
+
+    assert_problem(response, 422, "trống.pdf is empty")
+    assert [f["version"] for f in await listed_files(client, document["id"])] == [1]
+    assert len(stored_blobs(settings)) == 1
+
+
+def body_url(document_id: str, file_id: str, endpoint: str) -> str:
+    """Where a file body goes: a new file, or a new version of `file_id`."""
+    if endpoint == "upload":
+        return files_url(document_id)
+    return files_url(document_id, file_id, "versions")
+
+
+NOT_MULTIPART = {
+    "json": {"json": {"files": ["a.pdf"]}},
+    "form": {"data": {"files": "a.pdf"}},
+    "raw-pdf": {"content": PDF, "headers": {"content-type": "application/pdf"}},
+}
+
+
+@pytest.mark.parametrize("body", NOT_MULTIPART.values(), ids=NOT_MULTIPART.keys())
+@pytest.mark.parametrize("endpoint", ["upload", "new-version"])
+async def test_body_that_is_not_multipart_is_refused_with_415(
+    client: AsyncTestClient, settings: Settings, body: dict[str, Any], endpoint: str
+) -> None:
+    document = await create(client, outgoing())
+    main = (await upload(client, document["id"], A_FILE)).json()[0]
+    url = files_url(
+        document["id"], *([main["file_id"], "versions"] if endpoint != "upload" else [])
+    )
+
+    response = await client.post(url, **body)
+
+    assert_problem(response, 415, "multipart/form-data", "'files'")
+    assert [f["version"] for f in await listed_files(client, document["id"])] == [1]
+    assert len(stored_blobs(settings)) == 1
+
+
+NO_FILES = {
+    "no-body": {},
+    "multipart-without-parts": {
+        "content": b"--zzz--\r\n",
+        "headers": {"content-type": "multipart/form-data; boundary=zzz"},
+    },
+    "multipart-empty-body": {
+        "content": b"",
+        "headers": {"content-type": "multipart/form-data; boundary=zzz"},
+    },
+    "text-field-only": {"files": {"note": (None, "no file")}},
+}
+
+
+@pytest.mark.parametrize("body", NO_FILES.values(), ids=NO_FILES.keys())
+@pytest.mark.parametrize("endpoint", ["upload", "new-version"])
+async def test_request_without_any_file_is_refused_naming_files(
+    client: AsyncTestClient, settings: Settings, body: dict[str, Any], endpoint: str
+) -> None:
+    document = await create(client, outgoing())
+    main = (await upload(client, document["id"], A_FILE)).json()[0]
+    url = files_url(
+        document["id"], *([main["file_id"], "versions"] if endpoint != "upload" else [])
+    )
+
+    response = await client.post(url, **body)
+
+    body = assert_problem(response, 422)
+    assert body["detail"] == "Send one or more files in the multipart field 'files'."
+    assert body["errors"] == [{"field": "files", "message": "no file sent"}]
+    assert [f["version"] for f in await listed_files(client, document["id"])] == [1]
+    assert len(stored_blobs(settings)) == 1
+
+
+async def test_text_in_the_files_field_is_refused_as_not_a_file(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    document = await create(client, outgoing())
+
+    response = await client.post(files_url(document["id"]), files={"files": (None, "hello")})
+
+    body = assert_problem(response, 422, "files")
+    assert body["detail"].startswith("The multipart field 'files' holds text, not a file")
+    assert await listed_files(client, document["id"]) == []
+    assert stored_blobs(settings) == []
+
+
+async def test_files_sent_under_another_field_name_are_refused_not_dropped(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    document = await create(client, outgoing())
+
+    response = await client.post(
+        files_url(document["id"]),
+        files=[("files", A_FILE), ("file", ("b.pdf", PDF, "application/pdf"))],
+        params={"role": "attachment"},
+    )
+
+    assert_problem(response, 422, "'file'", "Files go in the multipart field 'files'")
+    assert await listed_files(client, document["id"]) == []
+    assert stored_blobs(settings) == []
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["multipart/form-data; boundary=zzz", "multipart/form-data"],
+    ids=["cut-short", "no-boundary"],
+)
+async def test_malformed_multipart_is_refused_with_400(
+    client: AsyncTestClient, settings: Settings, content_type: str
+) -> None:
+    document = await create(client, outgoing())
+
+    response = await client.post(
+        files_url(document["id"]),
+        content=b'--zzz\r\nContent-Disposition: form-data; name="files"; filename="a.pdf"\r\n',
+        headers={"content-type": content_type},
+    )
+
+    assert_problem(response, 400, "multipart/form-data body could not be read")
+    assert await listed_files(client, document["id"]) == []
+    assert stored_blobs(settings) == []
+
+
+async def test_two_files_for_one_new_version_are_refused(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    document = await create(client, outgoing())
+    main = (await upload(client, document["id"], A_FILE)).json()[0]
+
+    response = await client.post(
+        files_url(document["id"], main["file_id"], "versions"),
+        files=[("files", A_FILE), ("files", ("b.pdf", PDF, "application/pdf"))],
+    )
+
+    assert_problem(response, 422, "exactly one file", "2 files sent")
+    assert [f["version"] for f in await listed_files(client, document["id"])] == [1]
+    assert len(stored_blobs(settings)) == 1
+
+
+async def test_two_main_files_in_one_upload_are_refused(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    document = await create(client, outgoing())
+
+    response = await upload(client, document["id"], A_FILE, ("b.pdf", PDF, "application/pdf"))
+
+    assert_problem(response, 422, "one main file", "role=attachment")
+    assert await listed_files(client, document["id"]) == []
+    assert stored_blobs(settings) == []

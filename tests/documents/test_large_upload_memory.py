@@ -16,8 +16,9 @@ from tests.documents.conftest import outgoing
 from tests.service_process import running_service
 
 SIZE = 50 * 1024 * 1024
-# Peak resident memory the service may gain while taking and giving back the file.
-ALLOWED_GROWTH = 40 * 1024 * 1024
+# Peak resident memory the service may gain while taking and giving back the file. Measured:
+# about +7 MiB with files on disk, +19 MiB with MinIO (the S3 client holds up to two 8 MiB parts).
+ALLOWED_GROWTH = 30 * 1024 * 1024
 
 
 def peak_rss(pid: int) -> int:
@@ -89,4 +90,4 @@ def test_50_mb_upload_and_download_keep_the_service_memory_flat(
     assert stored["size"] == SIZE
     assert stored["sha256"] == expected_sha256
     assert downloaded_sha256 == expected_sha256
-    assert growth < ALLOWED_GROWTH
+    assert growth < ALLOWED_GROWTH, f"service memory grew by {growth / 2**20:.1f} MiB"
