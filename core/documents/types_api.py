@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
@@ -12,7 +13,7 @@ from core.documents.models import CustomDocumentType
 from core.documents.schemas import DocumentTypeCreate, DocumentTypeOut, DocumentTypeUpdate
 from core.documents.service import unit_or_invalid
 from core.documents.types import DocumentType, check_type_schema, plugin_types, types_for_unit
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from core.runtime import Runtime
 
 
@@ -73,7 +74,13 @@ class DocumentTypeController(Controller):
         stored = await CustomDocumentType.find_one({"unit": unit, "code": code})
         if stored is None:
             raise NotFound(f"Unit {unit} defines no type {code} (plugin types cannot be changed).")
-        changes = {}
+        for required in ("name", "extra_schema"):
+            if required in data.model_fields_set and getattr(data, required) is None:
+                raise InvalidInput(
+                    f"{required} cannot be emptied; leave it out to keep it.",
+                    errors=[{"field": required, "message": "cannot be null"}],
+                )
+        changes: dict[str, Any] = {}
         if data.name is not None:
             changes["name"] = data.name
         if "symbol" in data.model_fields_set:

@@ -480,3 +480,16 @@ async def test_a_pattern_with_look_around_is_refused_when_the_type_is_defined(
 
     assert_problem(response, 422, "look-around")
     assert "GXNCT" not in await types_of(client, DISTRICT)
+
+
+@pytest.mark.parametrize("field", ["name", "extra_schema"])
+async def test_changing_a_type_to_null_answers_422_and_keeps_it(
+    client: AsyncTestClient, field: str
+) -> None:
+    await define(client, residence_type())
+
+    response = await client.patch(f"/api/v1/document-types/{DISTRICT}/GXNCT", json={field: None})
+
+    assert_problem(response, 422, field)
+    kept = (await types_of(client, DISTRICT))["GXNCT"]
+    assert (kept["name"], kept["extra_schema"]) == ("Giấy xác nhận cư trú", RESIDENCE_SCHEMA)
