@@ -18,6 +18,7 @@ import anyio
 from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
 
+from core.documents.file_checks import check_upload, empty_file, media_type_of, too_large
 from core.documents.models import (
     Direction,
     DocumentState,
@@ -25,7 +26,7 @@ from core.documents.models import (
     FileVersion,
     StoredDocument,
 )
-from core.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
+from core.errors import Conflict, InvalidInput, NotFound
 from core.runtime import Runtime
 from core.text import nfc
 from storage import BlobInfo, BlobNotFound, BlobStoreUnavailable, BlobTooLarge
@@ -34,7 +35,6 @@ logger = logging.getLogger("hoso")
 
 READ_CHUNK = 1024 * 1024
 VERSION_ATTEMPTS = 50
-MAX_NAME_LENGTH = 255
 
 # The main file of a document has a file id derived from the document id, so two uploads racing
 # to give a document its main file both try to insert (file_id, version 1): the unique index lets
@@ -75,7 +75,7 @@ async def add_files(
         )
     _check_can_change_files(document)
     for upload in uploads:
-        _check_upload(runtime, upload)
+        check_upload(runtime, upload)
     if role is FileRole.MAIN:
         if len(uploads) > 1:
             raise InvalidInput(
@@ -118,7 +118,7 @@ async def add_version(
 ) -> FileVersion:
     _check_can_change_files(document)
     current = await get_file(document, file_id)
-    _check_upload(runtime, upload)
+    check_upload(runtime, upload)
     created = _CreatedByRequest(runtime, document.id)
     try:
         blob = await created.put_blob(upload)
@@ -218,58 +218,6 @@ def _already_has_main_file(document: StoredDocument, file_id: str) -> Conflict:
     )
 
 
-def _check_upload(runtime: Runtime, upload: Upload) -> None:
-    name = nfc(upload.filename or "").strip()
-    problem = _name_problem(name)
-    if problem:
-        shown = name if len(name) <= 60 else name[:60] + "…"
-        raise InvalidInput(
-            f"File name {shown!r} {problem}: give the file's own name, 1–{MAX_NAME_LENGTH} "
-            "characters.",
-            errors=[{"field": "files", "message": f"file name {problem}"}],
-        )
-    media_type = _media_type(upload)
-    allowed = runtime.settings.allowed_media_types
-    if media_type not in allowed:
-        raise UnsupportedMediaType(
-            f"{name}: files of type {media_type or 'unknown'!r} are not accepted. "
-            f"Accepted: {', '.join(allowed)}."
-        )
-    if upload.size == 0:
-        raise _empty(name)
-    limit = runtime.settings.max_upload_bytes
-    if upload.size is not None and upload.size > limit:
-        raise _too_large(name, limit, upload.size)
-
-
-def _name_problem(name: str) -> str | None:
-    # Names are labels, never paths, but they end up in download headers and in clerks' folders:
-    # a separator, a control character or a bare "." / ".." would surprise both.
-    if not name:
-        return "is missing"
-    if len(name) > MAX_NAME_LENGTH:
-        return f"is {len(name)} characters long"
-    if "/" in name or "\\" in name:
-        return "contains a folder separator (/ or \\)"
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
-        return "contains control characters"
-    if not name.strip("."):
-        return "is only dots"
-    return None
-
-
-def _empty(name: str) -> InvalidInput:
-    return InvalidInput(
-        f"{name} is empty (0 bytes); send the file with its content.",
-        errors=[{"field": "files", "message": f"{name} is empty"}],
-    )
-
-
-def _too_large(name: str, limit: int, size: int | None = None) -> PayloadTooLarge:
-    what = f"{name} ({human_size(size)})" if size is not None else name
-    return PayloadTooLarge(f"{what} is larger than the {human_size(limit)} allowed for one file.")
-
-
 @dataclass
 class _CreatedByRequest:
     """Every blob and version row one request has created, so that a failure removes them all."""
@@ -283,13 +231,13 @@ class _CreatedByRequest:
         limit = self.runtime.settings.max_upload_bytes
         try:
             blob = await self.runtime.blobs.put(
-                _chunks(upload), content_type=_media_type(upload), max_size=limit
+                _chunks(upload), content_type=media_type_of(upload), max_size=limit
             )
         except BlobTooLarge:
-            raise _too_large(name, limit) from None
+            raise too_large(name, limit) from None
         self.blob_keys.append(blob.key)
         if blob.size == 0:  # when the HTTP layer could not tell the size beforehand
-            raise _empty(name)
+            raise empty_file(name)
         return blob
 
     async def remove(self) -> None:
@@ -330,7 +278,7 @@ def _new_version(
         version=number,
         role=role,
         name=nfc(upload.filename).strip(),
-        media_type=_media_type(upload),
+        media_type=media_type_of(upload),
         size=blob.size,
         sha256=blob.sha256 or "",
         blob_key=blob.key,
@@ -361,10 +309,6 @@ async def _insert_next_version(
     raise Conflict(f"File {file_id} is receiving many versions at once; try again.")
 
 
-def _media_type(upload: Upload) -> str:
-    return (upload.content_type or "").split(";")[0].strip().lower()
-
-
 async def _chunks(upload: Upload) -> AsyncIterator[bytes]:
     while chunk := await upload.read(READ_CHUNK):
         yield chunk
@@ -375,19 +319,6 @@ async def _delete_blob_quietly(runtime: Runtime, key: str) -> None:
         await runtime.blobs.delete(key)
     except Exception:  # noqa: BLE001 - the record is what matters; log the orphan for cleanup
         logger.error("could not delete blob %s; it has no record and can be removed", key)
-
-
-def human_size(size: int) -> str:
-    """`512 bytes`, `1.9 KiB`, `100 MiB`: rounded down, so a limit is never overstated."""
-    if size < 1024:
-        return f"{size} byte" if size == 1 else f"{size} bytes"
-    unit, scale = next(
-        (unit, scale)
-        for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10))
-        if size >= scale
-    )
-    whole, tenth = divmod(size * 10 // scale, 10)
-    return f"{whole} {unit}" if tenth == 0 else f"{whole}.{tenth} {unit}"
 
 
 def version_view(version: FileVersion) -> dict[str, Any]:

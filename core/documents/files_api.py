@@ -25,6 +25,7 @@ from litestar.params import Parameter
 from litestar.response import Stream
 
 from core.documents import files
+from core.documents.file_checks import human_size
 from core.documents.models import FileRole
 from core.documents.schemas import FileOut, FileVersionOut
 from core.documents.service import get_document
@@ -234,7 +235,7 @@ async def _read_form(request: Request[Any, Any, Any]) -> Any:
         limit = request.route_handler.resolve_request_max_body_size()
         raise PayloadTooLarge(
             "The upload is larger than this service accepts in one request"
-            + (f" ({files.human_size(limit)})" if limit else "")
+            + (f" ({human_size(limit)})" if limit else "")
             + "; send fewer or smaller files per request."
         ) from None
     except ClientException as exc:
