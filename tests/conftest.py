@@ -12,6 +12,7 @@ Each test gets its own database and its own bucket or directory.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -36,6 +37,10 @@ TEST_BLOBS = os.environ.get("HOSO_TEST_BLOBS", "filesystem")
 ON_FERRETDB = TEST_MONGODB == "ferretdb"
 
 # Tests must not pick up a developer's own HOSO_* settings.
+# The S3 client retries in worker threads that may outlive a test that gave up on them; their
+# warnings would be written after pytest has closed its capture.
+logging.getLogger("urllib3").setLevel(logging.ERROR)
+
 _KEEP = ("HOSO_TEST_", "HOSO_SERVERS_DIR")
 for _name in list(os.environ):
     if _name.startswith("HOSO_") and not _name.startswith(_KEEP):
