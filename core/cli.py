@@ -74,7 +74,7 @@ def serve(
         workers=None if reload else settings.workers,
         reload=reload,
         log_level=settings.log_level,
-        log_config=_log_config(),
+        log_config=_log_config(settings.log_level),
     )
 
 
@@ -93,9 +93,13 @@ def _check_database_reachable(settings: Settings) -> None:
         raise _fail(str(exc), code=1) from None
 
 
-def _log_config() -> dict[str, Any]:
+def _log_config(level: str) -> dict[str, Any]:
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
-    config["loggers"]["hoso"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    config["loggers"]["hoso"] = {
+        "handlers": ["default"],
+        "level": level.upper(),
+        "propagate": False,
+    }
     return config
 
 

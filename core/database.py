@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,7 +97,15 @@ class DatabaseUnreachable(Exception):
 
 def redact_url(url: str) -> str:
     """Hide the password of a connection string before it is logged or shown."""
-    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
+    scheme, separator, rest = url.partition("//")
+    if not separator:
+        return url
+    netloc, slash, tail = rest.partition("/")
+    credentials, at, hosts = netloc.rpartition("@")  # the last @ ends the credentials
+    if not at or ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}//{user}:***@{hosts}{slash}{tail}"
 
 
 def _first_line(exc: Exception) -> str:

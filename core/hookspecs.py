@@ -36,8 +36,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 def hoso_document_types(unit: Any) -> list[dict[str, Any]] | None:
     """Document types this plugin offers to `unit`.
 
-    Called whenever the service needs the unit's document types (listing them, validating a
-    document). Return a list of dicts:
+    Called once per unit when the service first needs the unit's types; the answer is kept for
+    the life of the process (and checked at start: a malformed type stops it). Return a list of
+    dicts:
     `{"code": str, "name": str, "symbol": str | None, "schema": <JSON Schema for extra fields>}`.
     `symbol` is the abbreviation used in document symbols (QĐ, TB, KH…); None for types that have
     none, such as công văn. A later plugin may return a type with a code already given: its

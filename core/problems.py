@@ -61,7 +61,14 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
 def handle_blob_unavailable(
     request: Request[Any, Any, Any], exc: BlobStoreUnavailable
 ) -> Response[dict[str, Any]]:
-    return problem(503, "Service unavailable", f"The file store is not answering: {exc}")
+    # The reason names paths and endpoints of the deployment: it goes to the log, not the client.
+    logger.error("blob store unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return problem(
+        503,
+        "Service unavailable",
+        "The file store is not answering, so the request was not carried out. Try again in a "
+        "moment; if it persists, tell whoever runs the service (see GET /health).",
+    )
 
 
 def handle_database_unreachable(

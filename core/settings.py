@@ -22,8 +22,12 @@ from pydantic_settings import (
     SettingsError,
     TomlConfigSettingsSource,
 )
+from pymongo.errors import InvalidURI
+from pymongo.uri_parser import parse_uri
 
 ENV_PREFIX = "HOSO_"
+# Settings that may hold credentials: their values never appear in an error message.
+SECRET_KEYS = frozenset({"mongodb_url", "s3_access_key", "s3_secret_key"})
 REPO_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 
 # The file `Settings` reads while it is being built (pydantic-settings builds sources per call).
@@ -115,9 +119,27 @@ class Settings(BaseSettings):
 
     @field_validator("mongodb_url")
     @classmethod
-    def _mongodb_scheme(cls, value: str | None) -> str | None:
+    def _mongodb_url(cls, value: str | None) -> str | None:
         if value and not value.startswith(("mongodb://", "mongodb+srv://")):
             raise ValueError("must start with mongodb:// or mongodb+srv://")
+        if value and value.startswith("mongodb://"):  # +srv would need a DNS lookup to parse
+            try:
+                parse_uri(value)
+            except (InvalidURI, ValueError) as exc:
+                raise ValueError(f"is not a valid connection string: {exc}") from None
+        return value
+
+    @field_validator("s3_endpoint")
+    @classmethod
+    def _host_and_port(cls, value: str | None) -> str | None:
+        # The minio SDK wants host[:port]; the scheme comes from s3_secure.
+        if value and not re.fullmatch(
+            r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?", value
+        ):
+            raise ValueError(
+                "must be host:port, like minio.internal:9000, without http:// or a path "
+                "(set s3_secure = true for HTTPS)"
+            )
         return value
 
     @classmethod
@@ -217,6 +239,8 @@ def _describe_first_error(
     if error["type"] == "extra_forbidden":
         message = "unknown setting (check the spelling against config/hoso.toml)"
     got = error.get("input")
+    if top_key in SECRET_KEYS:
+        got = None  # never print a password back
     shown = f" (got {got!r})" if got is not None and error["type"] != "extra_forbidden" else ""
     more = len(exc.errors()) - 1
     tail = f"; and {more} more problem(s)" if more else ""

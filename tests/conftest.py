@@ -188,11 +188,17 @@ ATOMIC_UPDATES_MISSING = (
 )
 
 
+NO_REAL_RACES = (
+    "the in-memory store runs one operation at a time, so these requests cannot interleave; "
+    "runs on a database server (HOSO_TEST_MONGODB=ferretdb or a URL)"
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not ON_FERRETDB:
-        return
     for item in items:
-        if item.get_closest_marker("needs_atomic_updates"):
+        if TEST_MONGODB == "memory" and item.get_closest_marker("races"):
+            item.add_marker(pytest.mark.skip(reason=NO_REAL_RACES))
+        if ON_FERRETDB and item.get_closest_marker("needs_atomic_updates"):
             item.add_marker(pytest.mark.skip(reason=ATOMIC_UPDATES_MISSING))
 
 

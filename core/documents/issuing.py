@@ -4,14 +4,15 @@ Order of work:
 1. choose the register and try the number format through the unit's plugins, so a broken plugin
    fails before any number is used;
 2. take the register entry for the document (unique per document: a retry gets the same number);
-3. write number, symbol and date on the document. The symbol is worked out from the document as
+3. claim the printed `number/symbol` for the year (unique, D30 Art. 15), then write number,
+   symbol and date on the document. The symbol is worked out from the document as
    it is at that moment, so an edit that slipped in between is not undone; if the document was
    deleted meanwhile, its entry is marked void and stays in the register book (no gap).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -20,14 +21,14 @@ from core.documents.schemas import DocumentOut
 from core.documents.service import check_revision, get_document, save_changes
 from core.errors import Conflict, NotFound
 from core.numbering.models import RegisterEntry
-from core.numbering.service import take_number, void_entry
+from core.numbering.service import claim_printed, take_number, void_entry
 from core.plugins import PluginError, call_first
 from core.runtime import Runtime
 from core.units.tree import Unit
 
 SAVE_ATTEMPTS = 5
 
-Changes = Callable[[StoredDocument, RegisterEntry], dict[str, Any]]
+Changes = Callable[[StoredDocument, RegisterEntry], Awaitable[dict[str, Any]]]
 
 
 async def issue_document(
@@ -44,10 +45,23 @@ async def issue_document(
     register = _register_for(runtime, unit, document)
     _format(runtime, unit, document, number=1, register=register)  # fail before taking a number
 
-    def changes(current: StoredDocument, entry: RegisterEntry) -> dict[str, Any]:
+    async def changes(current: StoredDocument, entry: RegisterEntry) -> dict[str, Any]:
         number_text, symbol = _format(
             runtime, unit, current, number=entry.number, register=entry.register_code
         )
+        printed = f"{number_text}/{symbol}"
+        assert current.id is not None
+        holder = await claim_printed(
+            unit=unit.code, year=entry.year, printed=printed, document_id=current.id
+        )
+        if holder is not None:
+            raise PluginError(
+                f"Register '{entry.register_code}' of unit {unit.code} prints number "
+                f"{entry.number} as 'Số: {printed}', already printed on document {holder} in "
+                f"{entry.year} (number and symbol are unique within a year, D30 Art. 15). The "
+                "unit's plugins must give each register a symbol of its own; the number stays "
+                "held by this draft until it is issued."
+            )
         return {
             "state": DocumentState.ISSUED,
             "register_code": entry.register_code,
@@ -74,7 +88,7 @@ async def register_incoming(
         )
     unit = _unit_of(runtime, document)
 
-    def changes(current: StoredDocument, entry: RegisterEntry) -> dict[str, Any]:
+    async def changes(current: StoredDocument, entry: RegisterEntry) -> dict[str, Any]:
         return {
             "state": DocumentState.REGISTERED,
             "register_code": entry.register_code,
@@ -172,7 +186,7 @@ async def _write_number(
     """Write the entry's number on the document, re-reading it if an edit slipped in."""
     for _ in range(SAVE_ATTEMPTS):
         try:
-            return await save_changes(runtime, document, changes(document, entry))
+            return await save_changes(runtime, document, await changes(document, entry))
         except (Conflict, NotFound):
             current = await StoredDocument.get(document.id)
             if current is None:

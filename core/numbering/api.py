@@ -10,8 +10,7 @@ from litestar.params import Parameter
 from pydantic import BaseModel
 
 from core.errors import NotFound
-from core.numbering.models import RegisterEntry
-from core.numbering.service import register_entries
+from core.numbering.service import register_entries, register_summary
 from core.runtime import Runtime
 
 
@@ -39,21 +38,7 @@ class RegisterController(Controller):
     ) -> list[dict[str, object]]:
         if runtime.units.get(code) is None:
             raise NotFound(f"There is no unit {code!r}; see GET /api/v1/units.")
-        pipeline = [
-            {"$match": {"unit": code}},
-            {
-                "$group": {
-                    "_id": {"register": "$register_code", "year": "$year"},
-                    "count": {"$sum": 1},
-                }
-            },
-        ]
-        groups = await RegisterEntry.aggregate(pipeline).to_list()
-        rows = [
-            {"register": g["_id"]["register"], "year": g["_id"]["year"], "entries": g["count"]}
-            for g in groups
-        ]
-        return sorted(rows, key=lambda row: (row["register"], -int(row["year"])))
+        return await register_summary(code)
 
     @get("/{register_code:str}/{year:int}", summary="Every number taken in a register in a year")
     async def get_register(

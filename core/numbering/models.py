@@ -42,3 +42,27 @@ class RegisterEntry(Document):
             ),
             IndexModel([("document_id", ASCENDING)], unique=True, name="one_number_per_document"),
         ]
+
+
+class PrintedNumber(Document):
+    """`Số: 05/QĐ-UBND` as printed on an issued document, claimed once per unit and year.
+
+    Number and symbol are unique within the year (D30 Art. 15). Each register is gapless on its
+    own, but two registers whose plugins format alike would print the same text; this unique
+    index makes the second one fail loudly instead.
+    """
+
+    unit: str
+    year: int
+    printed: str
+    document_id: PydanticObjectId
+
+    class Settings:
+        name = "printed_numbers"
+        indexes = [
+            IndexModel(
+                [("unit", ASCENDING), ("year", ASCENDING), ("printed", ASCENDING)],
+                unique=True,
+                name="printed_once_a_year",
+            ),
+        ]

@@ -16,7 +16,7 @@ from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
 
 from core.errors import ServiceUnavailable
-from core.numbering.models import RegisterEntry
+from core.numbering.models import PrintedNumber, RegisterEntry
 
 MAX_ATTEMPTS = 200
 BASE_BACKOFF = 0.002  # seconds
@@ -67,6 +67,21 @@ async def take_number(
     )
 
 
+async def claim_printed(
+    *, unit: str, year: int, printed: str, document_id: PydanticObjectId
+) -> PydanticObjectId | None:
+    """Claim the printed number for `document_id`; the document already holding it, if another."""
+    try:
+        await PrintedNumber(unit=unit, year=year, printed=printed, document_id=document_id).insert()
+    except DuplicateKeyError:
+        holder = await PrintedNumber.find_one(
+            PrintedNumber.unit == unit, PrintedNumber.year == year, PrintedNumber.printed == printed
+        )
+        if holder is not None and holder.document_id != document_id:
+            return holder.document_id
+    return None
+
+
 async def void_entry(entry: RegisterEntry, reason: str) -> None:
     await entry.set({RegisterEntry.void_reason: reason})
 
@@ -87,6 +102,20 @@ async def _highest_number(unit: str, register: str, year: int) -> int:
         .to_list()
     )
     return last[0].number if last else 0
+
+
+async def register_summary(unit: str) -> list[dict[str, object]]:
+    """Each register of a unit with entries, per year, with its number of entries."""
+    pipeline = [
+        {"$match": {"unit": unit}},
+        {"$group": {"_id": {"register": "$register_code", "year": "$year"}, "count": {"$sum": 1}}},
+    ]
+    groups = await RegisterEntry.aggregate(pipeline).to_list()
+    rows = [
+        {"register": g["_id"]["register"], "year": g["_id"]["year"], "entries": g["count"]}
+        for g in groups
+    ]
+    return sorted(rows, key=lambda row: (str(row["register"]), -int(str(row["year"]))))
 
 
 async def register_entries(unit: str, register: str, year: int) -> list[RegisterEntry]:

@@ -85,9 +85,6 @@ class UnitTree:
     def get(self, code: str) -> Unit | None:
         return self._units.get(code)
 
-    def roots(self) -> list[Unit]:
-        return [self._units[code] for code in self._children.get(None, [])]
-
     def children(self, code: str) -> list[Unit]:
         return [self._units[child] for child in self._children.get(code, [])]
 

@@ -15,6 +15,7 @@ from plugins.decree30.types import STANDARD_TYPES, standard_types
 hookimpl = pluggy.HookimplMarker("hoso")
 
 _SYMBOLS = {code: symbol for code, _, symbol in STANDARD_TYPES}
+SECRET_REGISTER = "outgoing-secret"
 
 
 def format_ordinal(number: int) -> str:
@@ -29,14 +30,14 @@ def hoso_document_types(unit: Any) -> list[dict[str, Any]]:
 
 @hookimpl
 def hoso_number_register(unit: Any, document: dict[str, Any]) -> str:
-    # Secret documents have their own series (D30 Art. 15); incoming documents share one series
-    # for paper and electronic (Art. 22).
-    direction = document.get("direction", "outgoing")
-    if direction == "incoming":
+    # The agency numbers its documents in one series a year (D30 Art. 15): internal documents
+    # share the outgoing series. Secret documents have their own series; incoming documents share
+    # one series for paper and electronic (Art. 22).
+    if document.get("direction") == "incoming":
         return "incoming"
     if document.get("secrecy") not in (None, "none"):
-        return f"{direction}-secret"
-    return direction
+        return SECRET_REGISTER
+    return "outgoing"
 
 
 @hookimpl
@@ -50,6 +51,12 @@ def hoso_format_document_number(
         # Công văn: issuer, then the drafting section or field (`05/BNV-VP`, `12/UBND-VX`).
         section = document.get("drafting_section")
         symbol = f"{unit.abbreviation}-{section}" if section else unit.abbreviation
+    if register == SECRET_REGISTER:
+        # Number and symbol are unique within the year (Art. 15), yet the secret series restarts
+        # at 01 too: its symbol carries a marker so the two series never print the same text.
+        # The marker is our choice (unverified): set `secret_symbol_suffix` to the agency's own.
+        suffix = unit.settings_for("decree30").get("secret_symbol_suffix", "M")
+        symbol = f"{symbol}-{suffix}"
     return {"number": format_ordinal(number), "symbol": symbol}
 
 

@@ -11,6 +11,7 @@ from tests.conftest import concurrent_client
 from tests.documents.conftest import create, outgoing
 
 
+@pytest.mark.races
 @pytest.mark.needs_atomic_updates
 async def test_concurrent_updates_of_one_revision_let_exactly_one_win(
     app: Litestar,

@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from core.app import create_app
 from core.settings import Settings
-from tests.conftest import TEST_MONGODB, concurrent_client
+from tests.conftest import concurrent_client
 from tests.documents.conftest import PROVINCE, create, incoming, outgoing
 from tests.service_process import running_service
 
@@ -21,6 +21,7 @@ CONCURRENT_ISSUES = 200
 WORKERS = 3
 
 
+@pytest.mark.races
 async def test_200_concurrent_issues_end_with_numbers_1_to_200_each_once(
     app: Litestar,
 ) -> None:
@@ -37,9 +38,7 @@ async def test_200_concurrent_issues_end_with_numbers_1_to_200_each_once(
         await assert_register_holds_exactly(client, [r.json() for r in responses], drafts)
 
 
-@pytest.mark.skipif(
-    TEST_MONGODB == "memory", reason="the in-memory store lives in one process; needs a server"
-)
+@pytest.mark.races
 async def test_200_concurrent_issues_across_3_worker_processes_stay_unique_and_gapless(
     settings: Settings,
 ) -> None:
@@ -82,6 +81,7 @@ async def assert_register_holds_exactly(
     assert len({doc["number_and_symbol"] for doc in issued}) == len(drafts)
 
 
+@pytest.mark.races
 async def test_the_same_document_issued_concurrently_takes_one_number(
     app: Litestar,
 ) -> None:
@@ -100,6 +100,7 @@ async def test_the_same_document_issued_concurrently_takes_one_number(
         assert [e["number"] for e in book.json()["entries"]] == [1]
 
 
+@pytest.mark.races
 async def test_concurrent_arrivals_get_consecutive_arrival_numbers(
     app: Litestar,
 ) -> None:

@@ -14,10 +14,11 @@ from core.database import connect_database
 from core.documents import issuing
 from core.documents.models import Direction, StoredDocument
 from core.errors import NotFound
+from core.numbering.models import RegisterEntry
 from core.numbering.service import register_entries, take_number
 from core.runtime import Runtime
 from core.settings import Settings
-from tests.documents.conftest import COMMUNE, assert_problem, create, outgoing
+from tests.documents.conftest import COMMUNE, assert_problem, create, issue, outgoing
 from tests.plugin_packages import install_plugin, units_file_with
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,6 +45,18 @@ BROKEN_FORMATTER = """
     @hookimpl
     def hoso_format_document_number(unit, document, number, register):
         return {"number": number}
+"""
+
+
+# Puts urgent documents in a register of their own but leaves the symbol to Decree 30: both
+# series would print `Số: 01/QĐ-UBND` in the same year.
+SAME_SYMBOL_TWO_REGISTERS = """
+    import pluggy
+    hookimpl = pluggy.HookimplMarker("hoso")
+
+    @hookimpl
+    def hoso_number_register(unit, document):
+        return "urgent" if document["urgency"] != "normal" else None
 """
 
 
@@ -102,6 +115,24 @@ async def test_a_plugin_failing_after_the_number_is_taken_keeps_it_for_the_retry
     assert [(e["number"], e["document_id"]) for e in entries] == [(1, draft["id"])]
 
 
+async def test_two_registers_printing_the_same_number_and_symbol_are_stopped_at_the_second(
+    app_with_plugin,
+) -> None:
+    app = app_with_plugin("urgent_register", SAME_SYMBOL_TWO_REGISTERS)
+    async with AsyncTestClient(app=app) as client:
+        ordinary = await issue(client, (await create(client, outgoing(unit=COMMUNE)))["id"])
+        urgent = await create(client, outgoing(unit=COMMUNE, urgency="urgent"))
+
+        response = await client.post(f"/api/v1/documents/{urgent['id']}/issue")
+        stored = (await client.get(f"/api/v1/documents/{urgent['id']}")).json()
+        urgent_book = await book(client, "urgent")
+
+    assert ordinary["number_and_symbol"] == "Số: 01/QĐ-UBND"
+    assert_problem(response, 500, "already printed on document", "unique within a year")
+    assert stored["state"] == "draft" and stored["number"] is None
+    assert [(e["number"], e["document_id"]) for e in urgent_book] == [(1, urgent["id"])]
+
+
 # The two races below are driven at the service level: through HTTP their timing cannot be
 # forced, and the outcome is what matters.
 
@@ -136,6 +167,10 @@ async def stored_draft(runtime: Runtime, type_code: str = "QD") -> StoredDocumen
     return document
 
 
+async def number_only(document: StoredDocument, entry: RegisterEntry) -> dict:
+    return {"number": entry.number}
+
+
 async def test_a_document_deleted_while_being_numbered_leaves_its_number_void_not_missing(
     runtime: Runtime,
 ) -> None:
@@ -150,7 +185,7 @@ async def test_a_document_deleted_while_being_numbered_leaves_its_number_void_no
     await document.delete()
 
     with pytest.raises(NotFound, match="marked void"):
-        await issuing._write_number(runtime, document, entry, lambda doc, e: {"number": e.number})
+        await issuing._write_number(runtime, document, entry, number_only)
 
     entries = await register_entries("000.00.00.H25", "outgoing", 2026)
     assert [(e.number, e.void_reason is not None) for e in entries] == [(1, True)]

@@ -1,10 +1,14 @@
-"""The register itself, raced without the per-worker lock: the database alone keeps it gapless."""
+"""The register itself, raced without the per-worker lock: the database alone keeps it gapless.
+
+Runs on a database server only: the in-memory store performs one operation at a time.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
 from beanie import PydanticObjectId
 
 from core.database import connect_database
@@ -14,6 +18,7 @@ from core.settings import Settings
 RACERS = 100
 
 
+@pytest.mark.races
 async def test_concurrent_takers_get_1_to_n_each_once_and_a_retry_keeps_its_number(
     settings: Settings,
 ) -> None:

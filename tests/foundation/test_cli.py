@@ -143,3 +143,21 @@ def test_several_workers_on_the_in_memory_database_are_refused() -> None:
     assert result.returncode == 2
     assert "more than one worker needs a shared database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_connection_string_with_an_unescaped_password_is_refused_without_showing_it() -> None:
+    result = run_hoso("config", "check", env={"HOSO_MONGODB_URL": "mongodb://hoso:p@ss@db:27017/"})
+
+    assert result.returncode == 2
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1
+    assert "HOSO_MONGODB_URL: is not a valid connection string" in line
+    assert "p@ss" not in line and "ss@db" not in line
+
+
+def test_an_s3_endpoint_given_as_a_url_is_refused_with_the_expected_form() -> None:
+    result = run_hoso("config", "check", env={"HOSO_S3_ENDPOINT": "http://localhost:9000"})
+
+    assert result.returncode == 2
+    assert "HOSO_S3_ENDPOINT: must be host:port" in result.stderr
+    assert "s3_secure" in result.stderr

@@ -39,11 +39,13 @@ def test_symbol_is_type_then_issuer_or_issuer_then_section(document: dict, symbo
     [
         ({"direction": "outgoing", "secrecy": "none"}, "outgoing"),
         ({"direction": "outgoing", "secrecy": "secret"}, "outgoing-secret"),
-        ({"direction": "internal"}, "internal"),
+        ({"direction": "internal"}, "outgoing"),
         ({"direction": "incoming", "secrecy": "secret"}, "incoming"),
     ],
 )
-def test_secret_documents_have_their_own_series(document: dict, register: str) -> None:
+def test_internal_documents_share_the_agency_series_and_secret_ones_have_their_own(
+    document: dict, register: str
+) -> None:
     assert decree30.hoso_number_register(PROVINCE, document) == register
 
 
@@ -58,3 +60,13 @@ def test_every_standard_type_has_a_distinct_ascii_code() -> None:
 
     assert len(codes) == len(set(codes)) == 29
     assert all(code.isascii() and code.isupper() for code in codes)
+
+
+def test_the_secret_series_prints_a_symbol_of_its_own() -> None:
+    document = {"type_code": "QD", "type_symbol": "QĐ"}
+
+    ordinary = decree30.hoso_format_document_number(PROVINCE, document, 1, "outgoing")
+    secret = decree30.hoso_format_document_number(PROVINCE, document, 1, "outgoing-secret")
+
+    assert ordinary["symbol"] == "QĐ-UBND"
+    assert secret["symbol"] == "QĐ-UBND-M"
