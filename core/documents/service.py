@@ -57,7 +57,10 @@ def parse_id(value: str, what: str = "document") -> PydanticObjectId:
     try:
         return PydanticObjectId(ObjectId(value))
     except (InvalidId, TypeError):
-        raise NotFound(f"There is no {what} with id {value!r}.") from None
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise NotFound(
+            f"There is no {what} with id {shown!r}: ids are 24 hexadecimal characters."
+        ) from None
 
 
 async def get_document(document_id: str) -> StoredDocument:
