@@ -1,9 +1,10 @@
 """Files of a document: streamed to the blob store, recorded as versions, never overwritten.
 
-Blobs first, metadata second (DESIGN). An upload is all or nothing: every blob of the request is
-stored before any version is recorded, and if anything fails (a file too large, the blob store,
-the database, the document deleted meanwhile) every blob and version row the request created is
-removed again, so no blob is left without a record and no record without its blob.
+Blobs first, metadata second: a record never points at a blob that is not there. An upload is
+all or nothing: every blob of the request is stored before any version is recorded, and if
+anything fails (a file too large or not what its type declares, the blob store, the database, the
+document deleted meanwhile) every blob and version row the request created is removed again, so no
+blob is left without a record and no record without its blob.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ import anyio
 from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
 
-from core.documents.file_checks import check_upload, empty_file, media_type_of, too_large
+from core.documents.file_checks import (
+    SIGNATURE_BYTES,
+    check_content,
+    check_upload,
+    empty_file,
+    media_type_of,
+    too_large,
+)
 from core.documents.models import (
     Direction,
     DocumentState,
@@ -228,16 +236,21 @@ class _CreatedByRequest:
 
     async def put_blob(self, upload: Upload) -> BlobInfo:
         name = nfc(upload.filename).strip()
+        media_type = media_type_of(upload)
         limit = self.runtime.settings.max_upload_bytes
+        # The first chunk is checked before the blob store sees any byte, then streamed with the
+        # rest: the file is read once and never held whole.
+        head = await _first_chunk(upload)
+        if not head:  # when the HTTP layer could not tell the size beforehand
+            raise empty_file(name)
+        check_content(name, media_type, head)
         try:
             blob = await self.runtime.blobs.put(
-                _chunks(upload), content_type=media_type_of(upload), max_size=limit
+                _chunks(upload, head), content_type=media_type, max_size=limit
             )
         except BlobTooLarge:
             raise too_large(name, limit) from None
         self.blob_keys.append(blob.key)
-        if blob.size == 0:  # when the HTTP layer could not tell the size beforehand
-            raise empty_file(name)
         return blob
 
     async def remove(self) -> None:
@@ -309,7 +322,19 @@ async def _insert_next_version(
     raise Conflict(f"File {file_id} is receiving many versions at once; try again.")
 
 
-async def _chunks(upload: Upload) -> AsyncIterator[bytes]:
+async def _first_chunk(upload: Upload) -> bytes:
+    """The first chunk, long enough to hold any signature (a stream may answer a read short)."""
+    head = b""
+    while len(head) < SIGNATURE_BYTES:
+        chunk = await upload.read(READ_CHUNK)
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
+async def _chunks(upload: Upload, head: bytes) -> AsyncIterator[bytes]:
+    yield head
     while chunk := await upload.read(READ_CHUNK):
         yield chunk
 

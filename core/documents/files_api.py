@@ -34,6 +34,8 @@ from core.runtime import Runtime
 from core.text import strip_diacritics
 
 FIELD = "files"
+# Parts refused at once are all named in `errors`; the detail names the first few.
+PARTS_NAMED_IN_DETAIL = 5
 
 
 @dataclass
@@ -130,7 +132,7 @@ class FileController(Controller):
         role: FileRole = FileRole.ATTACHMENT,
     ) -> list[FileOut]:
         document = await get_document(document_id)
-        uploads = await _received_files(request)
+        uploads = await _received_files(request, runtime)
         stored = await files.add_files(runtime, document, uploads, role)
         return [_file_out(files.FileSummary(current=v, versions=[v])) for v in stored]
 
@@ -162,7 +164,7 @@ class FileController(Controller):
     ) -> FileOut:
         document = await get_document(document_id)
         await files.get_file(document, file_id)  # 404 before reading a body meant for nothing
-        uploads = await _received_files(request)
+        uploads = await _received_files(request, runtime)
         if len(uploads) != 1:
             raise InvalidInput(
                 "Send exactly one file for a new version.",
@@ -194,7 +196,7 @@ class FileController(Controller):
         )
 
 
-async def _received_files(request: Request[Any, Any, Any]) -> list[_ReceivedFile]:
+async def _received_files(request: Request[Any, Any, Any], runtime: Runtime) -> list[_ReceivedFile]:
     """The file parts of the multipart field 'files', or a problem saying what to send instead."""
     media_type, _ = request.content_type
     if media_type != RequestEncodingType.MULTI_PART.value:
@@ -205,38 +207,64 @@ async def _received_files(request: Request[Any, Any, Any]) -> list[_ReceivedFile
             f"(curl -F {FIELD}=@report.pdf); "
             + (f"this request was {media_type}." if media_type else "this request had no type.")
         )
-    form = await _read_form(request)
-    parts = form.getall(FIELD) if FIELD in form else []
-    if any(not isinstance(part, UploadFile) for part in parts):
-        raise InvalidInput(
-            f"The multipart field '{FIELD}' holds text, not a file: send each file as a file "
-            f"part with its file name (curl -F {FIELD}=@report.pdf).",
-            errors=[{"field": FIELD, "message": "text instead of a file"}],
-        )
-    elsewhere = sorted(
-        {name for name, value in form.multi_items() if isinstance(value, UploadFile)} - {FIELD}
-    )
-    if elsewhere:
-        raise InvalidInput(
-            f"Files go in the multipart field '{FIELD}'; this request also sent files in "
-            f"{', '.join(repr(name) for name in elsewhere)}, which would be left out.",
-            errors=[{"field": name, "message": f"send files in '{FIELD}'"} for name in elsewhere],
-        )
+    form = await _read_form(request, runtime)
+    parts = [value for name, value in form.multi_items() if name == FIELD]
+    _refuse_parts_other_than_files(form)
     if not parts:
         raise _no_files()
     return [_received(part) for part in parts]
 
 
-async def _read_form(request: Request[Any, Any, Any]) -> Any:
+def _refuse_parts_other_than_files(form: Any) -> None:
+    """Text parts and files outside 'files' would be dropped without a word: refuse them."""
+    refused: dict[str, tuple[str, str]] = {}  # part name: (what is wrong, short message)
+    for name, value in form.multi_items():
+        if name in refused or (name == FIELD and isinstance(value, UploadFile)):
+            continue
+        shown = _part_name(name)
+        if name == FIELD:
+            refused[name] = (
+                f"the part {shown} holds text, not a file: send each file with its file name",
+                "text instead of a file",
+            )
+        elif isinstance(value, UploadFile):
+            refused[name] = (
+                f"the part {shown} holds a file: send it in '{FIELD}'",
+                f"a file outside '{FIELD}'",
+            )
+        else:
+            refused[name] = (
+                f"the part {shown} is not a file: leave it out",
+                f"not a file: only files, in the field '{FIELD}'",
+            )
+    if not refused:
+        return
+    problems = [problem for problem, _ in refused.values()]
+    more = len(problems) - PARTS_NAMED_IN_DETAIL
+    raise InvalidInput(
+        f"Send only files, in the multipart field '{FIELD}' (curl -F {FIELD}=@report.pdf); "
+        "nothing was stored: "
+        + "; ".join(problems[:PARTS_NAMED_IN_DETAIL])
+        + (f"; and {more} more part(s), named in errors." if more > 0 else "."),
+        errors=[{"field": name, "message": message} for name, (_, message) in refused.items()],
+    )
+
+
+def _part_name(name: str) -> str:
+    return repr(name if len(name) <= 60 else name[:60] + "…")
+
+
+async def _read_form(request: Request[Any, Any, Any], runtime: Runtime) -> Any:
     try:
         return await request.form()
     except RequestEntityTooLarge:
         # Raised while the body streams in, by the upload routes' request_max_body_size.
         limit = request.route_handler.resolve_request_max_body_size()
+        in_all = f": {limit:,} bytes in all, each file" if limit else "; each file"
         raise PayloadTooLarge(
-            "The upload is larger than this service accepts in one request"
-            + (f" ({human_size(limit)})" if limit else "")
-            + "; send fewer or smaller files per request."
+            f"The upload is larger than this service accepts in one request{in_all} at most "
+            f"{human_size(runtime.settings.max_upload_bytes)}. Send fewer or smaller files per "
+            "request."
         ) from None
     except ClientException as exc:
         if exc.detail == "Request Entity Too Large":  # Litestar's words for too many parts
@@ -258,7 +286,10 @@ def _received(part: UploadFile) -> _ReceivedFile:
     part.file.seek(0, os.SEEK_END)
     size = part.file.tell()
     part.file.seek(0)
-    return _ReceivedFile(part, part.filename, part.content_type, size)
+    # Litestar calls a part without a Content-Type text/plain (RFC 7578's default); a file sent
+    # so has no declared type, which the checks treat as application/octet-stream.
+    declared = part.headers.get("Content-Type", "").strip()
+    return _ReceivedFile(part, part.filename, part.content_type if declared else "", size)
 
 
 def _no_files() -> InvalidInput:

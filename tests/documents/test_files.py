@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import random
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
@@ -12,7 +13,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from minio.error import S3Error
 
-from core.app import create_app
+from core.app import MULTIPART_OVERHEAD_BYTES, create_app
 from core.documents.models import FileVersion
 from core.settings import Settings
 from storage import BlobStoreUnavailable
@@ -21,7 +22,15 @@ from tests.s3_endpoints import S3Endpoint
 from tests.servers.launch import free_port
 
 PDF = b"%PDF-1.4\n" + b"Quyet dinh ve viec ban hanh quy che\n" * 200
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR hinh anh"
+XLSX = b"PK\x03\x04" + b"\x14\x00\x06\x00 bang tinh [Content_Types].xml"
 NAME = "Quyết định số 15 về Quy chế làm việc.pdf"
+
+
+def pdf_of_size(size: int) -> bytes:
+    """A file that starts like a PDF, `size` bytes long."""
+    head = b"%PDF-1.4\n"
+    return head + b"x" * (size - len(head))
 
 
 def files_url(document_id: str, *rest: str) -> str:
@@ -99,10 +108,10 @@ async def test_many_files_in_one_upload_are_listed_with_the_document(
         document["id"],
         (
             "Phụ lục 1.xlsx",
-            b"PK\x03\x04 bang tinh",
+            XLSX,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
-        ("Phụ lục 2.png", b"\x89PNG hinh anh", "image/png"),
+        ("Phụ lục 2.png", PNG, "image/png"),
         role="attachment",
     )
     listed = await client.get(files_url(document["id"]))
@@ -193,7 +202,9 @@ async def test_file_over_the_size_limit_is_refused_with_413_in_units_people_read
     async with AsyncTestClient(app=create_app(settings)) as client:
         document = await create(client, outgoing())
 
-        response = await upload(client, document["id"], ("big.pdf", b"x" * 4096, "application/pdf"))
+        response = await upload(
+            client, document["id"], ("big.pdf", pdf_of_size(4096), "application/pdf")
+        )
         listed = await listed_files(client, document["id"])
 
     body = assert_problem(response, 413)
@@ -212,8 +223,8 @@ async def test_one_file_over_the_limit_among_several_stores_none_of_them(
         response = await upload(
             client,
             document["id"],
-            ("nhỏ.pdf", b"%" * 100, "application/pdf"),
-            ("lớn.pdf", b"%" * 3000, "application/pdf"),
+            ("nhỏ.pdf", pdf_of_size(100), "application/pdf"),
+            ("lớn.pdf", pdf_of_size(3000), "application/pdf"),
             role="attachment",
         )
         listed = await listed_files(client, document["id"])
@@ -285,19 +296,24 @@ async def test_database_failing_on_the_second_version_removes_both_files(
     assert stored_blobs(settings) == []
 
 
-async def test_request_far_over_the_limit_is_cut_off_with_413(
+async def test_request_far_over_the_limit_is_cut_off_with_413_stating_the_real_limits(
     make_settings: Callable[..., Settings],
 ) -> None:
-    settings = make_settings(max_upload_bytes=1024)
+    settings = make_settings(max_upload_bytes=1000)
     async with AsyncTestClient(app=create_app(settings)) as client:
         document = await create(client, outgoing())
 
         response = await upload(
-            client, document["id"], ("huge.pdf", b"x" * 3_000_000, "application/pdf")
+            client, document["id"], ("huge.pdf", pdf_of_size(3_000_000), "application/pdf")
         )
         listed = await listed_files(client, document["id"])
 
-    assert_problem(response, 413, "larger than this service accepts in one request (1 MiB)")
+    body = assert_problem(response, 413)
+    in_all = 1000 + MULTIPART_OVERHEAD_BYTES
+    assert body["detail"] == (
+        f"The upload is larger than this service accepts in one request: {in_all:,} bytes in "
+        "all, each file at most 1000 bytes. Send fewer or smaller files per request."
+    )
     assert listed == []
     assert stored_blobs(settings) == []
 
@@ -346,7 +362,7 @@ async def test_files_of_an_issued_outgoing_document_are_final(
 
     new_version = await client.post(
         files_url(document["id"], main["file_id"], "versions"),
-        files=[("files", ("sửa.pdf", b"%PDF changed", "application/pdf"))],
+        files=[("files", ("sửa.pdf", b"%PDF-1.4 changed", "application/pdf"))],
     )
 
     assert_problem(new_version, 409, "replacing document")
@@ -394,18 +410,6 @@ async def test_unknown_file_and_version_answer_404(client: AsyncTestClient) -> N
     assert_problem(no_file, 404, "0" * 32)
     assert_problem(no_version, 404, "versions 1 to 1")
     assert_problem(no_document, 404, UNKNOWN_DOCUMENT)
-
-
-async def test_upload_without_files_is_refused(client: AsyncTestClient, settings: Settings) -> None:
-    document = await create(client, outgoing())
-
-    response = await client.post(files_url(document["id"]), files={"note": (None, "no file")})
-
-    body = assert_problem(response, 422)
-    assert body["detail"] == "Send one or more files in the multipart field 'files'."
-    assert body["errors"] == [{"field": "files", "message": "no file sent"}]
-    assert await listed_files(client, document["id"]) == []
-    assert stored_blobs(settings) == []
 
 
 # Bad input to every file endpoint: a problem a person can act on, never a 500, nothing stored.
@@ -584,7 +588,6 @@ NO_FILES = {
         "content": b"",
         "headers": {"content-type": "multipart/form-data; boundary=zzz"},
     },
-    "text-field-only": {"files": {"note": (None, "no file")}},
 }
 
 
@@ -615,8 +618,9 @@ async def test_text_in_the_files_field_is_refused_as_not_a_file(
 
     response = await client.post(files_url(document["id"]), files={"files": (None, "hello")})
 
-    body = assert_problem(response, 422, "files")
-    assert body["detail"].startswith("The multipart field 'files' holds text, not a file")
+    body = assert_problem(response, 422, "only files, in the multipart field 'files'")
+    assert "the part 'files' holds text, not a file" in body["detail"]
+    assert body["errors"] == [{"field": "files", "message": "text instead of a file"}]
     assert await listed_files(client, document["id"]) == []
     assert stored_blobs(settings) == []
 
@@ -632,9 +636,40 @@ async def test_files_sent_under_another_field_name_are_refused_not_dropped(
         params={"role": "attachment"},
     )
 
-    assert_problem(response, 422, "'file'", "Files go in the multipart field 'files'")
+    body = assert_problem(response, 422, "only files, in the multipart field 'files'")
+    assert "the part 'file' holds a file: send it in 'files'" in body["detail"]
+    assert body["errors"] == [{"field": "file", "message": "a file outside 'files'"}]
     assert await listed_files(client, document["id"]) == []
     assert stored_blobs(settings) == []
+
+
+NOT_ONLY_FILES = {
+    "note-beside-a-file": {"files": [("files", A_FILE)], "data": {"note": "gửi kèm công văn"}},
+    "note-alone": {"files": {"note": (None, "gửi kèm công văn")}},
+}
+
+
+@pytest.mark.parametrize("body", NOT_ONLY_FILES.values(), ids=NOT_ONLY_FILES.keys())
+@pytest.mark.parametrize("endpoint", ["upload", "new-version"])
+async def test_a_part_that_is_not_a_file_is_refused_naming_it_and_nothing_is_stored(
+    client: AsyncTestClient, settings: Settings, body: dict[str, Any], endpoint: str
+) -> None:
+    document = await create(client, outgoing())
+    main = (await upload(client, document["id"], A_FILE)).json()[0]
+
+    response = await client.post(
+        body_url(document["id"], main["file_id"], endpoint),
+        params={"role": "attachment"} if endpoint == "upload" else None,
+        **body,
+    )
+
+    problem = assert_problem(response, 422, "only files, in the multipart field 'files'")
+    assert "the part 'note' is not a file" in problem["detail"]
+    assert problem["errors"] == [
+        {"field": "note", "message": "not a file: only files, in the field 'files'"}
+    ]
+    assert [f["version"] for f in await listed_files(client, document["id"])] == [1]
+    assert len(stored_blobs(settings)) == 1
 
 
 @pytest.mark.parametrize(
@@ -684,3 +719,212 @@ async def test_two_main_files_in_one_upload_are_refused(
     assert_problem(response, 422, "one main file", "role=attachment")
     assert await listed_files(client, document["id"]) == []
     assert stored_blobs(settings) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "code_points"),
+    [
+        ("😀\u202egnp.exe\u200b.pdf", "U+202E, U+200B"),
+        ("Phụ lục\u200f 1.pdf", "U+200F"),
+        ("\ufeffPhụ lục 1.pdf", "U+FEFF"),
+        ("Phụ lục\u0085 1.pdf", "U+0085"),
+        ("Phụ lục\u2028 1.pdf", "U+2028"),
+        ("Phụ lục\u2029 1.pdf", "U+2029"),
+        ("Phụ\x1blục 1.pdf", "U+001B"),
+    ],
+    ids=[
+        "right-to-left-override-and-zero-width-space",
+        "right-to-left-mark",
+        "byte-order-mark",
+        "c1-next-line",
+        "line-separator",
+        "paragraph-separator",
+        "c0-escape",
+    ],
+)
+async def test_file_name_with_invisible_or_control_characters_is_refused_naming_them(
+    client: AsyncTestClient, settings: Settings, name: str, code_points: str
+) -> None:
+    document = await create(client, outgoing())
+
+    response = await upload(
+        client, document["id"], A_FILE, (name, PDF, "application/pdf"), role="attachment"
+    )
+
+    body = assert_problem(response, 422, "files")
+    assert f"holds invisible or control characters ({code_points})" in body["detail"]
+    assert await listed_files(client, document["id"]) == []
+    assert stored_blobs(settings) == []
+
+
+async def test_file_name_with_emoji_and_vietnamese_is_kept_as_sent(
+    client: AsyncTestClient,
+) -> None:
+    document = await create(client, outgoing())
+    name = "😀 Tờ trình về việc điều chỉnh dự toán.pdf"
+
+    response = await upload(client, document["id"], (name, PDF, "application/pdf"))
+
+    assert response.status_code == 201, response.text
+    assert [f["name"] for f in await listed_files(client, document["id"])] == [name]
+
+
+BOUNDARY = "hoso-form-boundary"
+
+
+def raw_multipart(name: str, content: bytes, content_type: str | None) -> dict[str, Any]:
+    """A multipart body with one file part, written by hand: HTTP clients guess a missing type
+    from the file name, so only a hand-written part can come without one."""
+    head = f'Content-Disposition: form-data; name="files"; filename="{name}"\r\n'
+    if content_type is not None:
+        head += f"Content-Type: {content_type}\r\n"
+    body = f"--{BOUNDARY}\r\n{head}\r\n".encode() + content + f"\r\n--{BOUNDARY}--\r\n".encode()
+    return {
+        "content": body,
+        "headers": {"content-type": f"multipart/form-data; boundary={BOUNDARY}"},
+    }
+
+
+@pytest.mark.parametrize("endpoint", ["upload", "new-version"])
+async def test_file_part_without_a_media_type_is_refused_with_415_asking_for_it(
+    client: AsyncTestClient, settings: Settings, endpoint: str
+) -> None:
+    document = await create(client, outgoing())
+    main = (await upload(client, document["id"], A_FILE)).json()[0]
+
+    response = await client.post(
+        body_url(document["id"], main["file_id"], endpoint),
+        params={"role": "attachment"} if endpoint == "upload" else None,
+        **raw_multipart("b.pdf", PDF, None),
+    )
+
+    body = assert_problem(response, 415, "b.pdf", "application/octet-stream")
+    assert "was sent without a media type" in body["detail"]
+    assert "send the file's media type" in body["detail"]
+    assert [f["version"] for f in await listed_files(client, document["id"])] == [1]
+    assert len(stored_blobs(settings)) == 1
+
+
+async def test_file_part_with_its_media_type_is_stored_with_it(client: AsyncTestClient) -> None:
+    document = await create(client, outgoing())
+
+    response = await client.post(
+        files_url(document["id"]), **raw_multipart("b.pdf", PDF, "application/pdf")
+    )
+
+    assert response.status_code == 201, response.text
+    assert response.json()[0]["media_type"] == "application/pdf"
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
+
+GENUINE = {
+    "pdf": ("quyết định.pdf", PDF, "application/pdf"),
+    "png": ("sơ đồ.png", PNG, "image/png"),
+    "jpeg": ("ảnh.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00 anh chup", "image/jpeg"),
+    "tiff-little-endian": ("bản quét 1.tif", b"II*\x00\x08\x00\x00\x00 quet", "image/tiff"),
+    "tiff-big-endian": ("bản quét 2.tiff", b"MM\x00*\x00\x00\x00\x08 quet", "image/tiff"),
+    "zip": ("hồ sơ.zip", XLSX, "application/zip"),
+    "docx": ("tờ trình.docx", XLSX, DOCX),
+    "xlsx": ("dự toán.xlsx", XLSX, XLSX_TYPE),
+    "doc": ("tờ trình cũ.doc", OLE + b" van ban", "application/msword"),
+    "xls": ("dự toán cũ.xls", OLE + b" bang tinh", "application/vnd.ms-excel"),
+    "xml": ("dữ liệu.xml", "<?xml version='1.0'?><hồ-sơ/>".encode(), "application/xml"),
+    "text-xml": ("dữ liệu 2.xml", b"<ho-so/>", "text/xml"),
+    "text": ("ghi chú.txt", "Ghi chú: gửi kèm công văn".encode(), "text/plain"),
+}
+
+
+async def test_files_whose_content_matches_their_declared_type_are_stored(
+    client: AsyncTestClient,
+) -> None:
+    document = await create(client, outgoing())
+
+    response = await upload(client, document["id"], *GENUINE.values(), role="attachment")
+
+    assert response.status_code == 201, response.text
+    listed = await listed_files(client, document["id"])
+    assert sorted((f["name"], f["media_type"]) for f in listed) == sorted(
+        (name, media_type) for name, _, media_type in GENUINE.values()
+    )
+
+
+MISDECLARED = {
+    "html-as-pdf": ("báo cáo.pdf", HTML, "application/pdf", "a PDF"),
+    "too-short-for-a-pdf": ("báo cáo.pdf", b"%PD", "application/pdf", "a PDF"),
+    "text-as-png": ("sơ đồ.png", b"hinh anh", "image/png", "a PNG image"),
+    "pdf-as-jpeg": ("ảnh.jpg", PDF, "image/jpeg", "a JPEG image"),
+    "png-as-tiff": ("bản quét.tif", PNG, "image/tiff", "a TIFF image"),
+    "html-as-zip": ("hồ sơ.zip", HTML, "application/zip", "a ZIP archive"),
+    "pdf-as-docx": ("tờ trình.docx", PDF, DOCX, "a Word document (.docx)"),
+    "doc-as-xlsx": ("dự toán.xlsx", OLE, XLSX_TYPE, "an Excel workbook (.xlsx)"),
+    "docx-as-doc": ("tờ trình.doc", XLSX, "application/msword", "a Word 97–2003 document"),
+    "html-as-xls": ("dự toán.xls", HTML, "application/vnd.ms-excel", "an Excel 97–2003"),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "media_type", "what"), MISDECLARED.values(), ids=MISDECLARED.keys()
+)
+async def test_content_that_is_not_what_its_declared_type_says_is_refused_with_415(
+    client: AsyncTestClient,
+    settings: Settings,
+    name: str,
+    content: bytes,
+    media_type: str,
+    what: str,
+) -> None:
+    document = await create(client, outgoing())
+
+    response = await upload(
+        client, document["id"], A_FILE, (name, content, media_type), role="attachment"
+    )
+
+    body = assert_problem(response, 415, name)
+    assert f"declared {media_type} but the content is not {what}" in body["detail"]
+    assert await listed_files(client, document["id"]) == []
+    assert stored_blobs(settings) == []
+
+
+async def test_content_refused_for_its_type_says_what_it_looks_like(
+    client: AsyncTestClient,
+) -> None:
+    document = await create(client, outgoing())
+
+    response = await upload(client, document["id"], ("sơ đồ.pdf", PNG, "application/pdf"))
+
+    assert_problem(response, 415, "it looks like a PNG image: send it as image/png")
+
+
+async def test_new_version_whose_content_is_not_a_pdf_is_refused_with_415(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    document = await create(client, outgoing())
+    main = (await upload(client, document["id"], A_FILE)).json()[0]
+
+    response = await client.post(
+        files_url(document["id"], main["file_id"], "versions"),
+        files=[("files", ("bản sửa.pdf", HTML, "application/pdf"))],
+    )
+
+    assert_problem(response, 415, "declared application/pdf but the content is not a PDF")
+    assert [f["version"] for f in await listed_files(client, document["id"])] == [1]
+    assert len(stored_blobs(settings)) == 1
+
+
+async def test_file_of_many_reads_is_stored_and_served_byte_for_byte(
+    client: AsyncTestClient,
+) -> None:
+    document = await create(client, outgoing())
+    content = b"%PDF-1.7\n" + random.Random(20261125).randbytes(3 * 1024 * 1024 + 7)
+
+    uploaded = await upload(client, document["id"], ("bản quét.pdf", content, "application/pdf"))
+    file = uploaded.json()[0]
+    download = await client.get(files_url(document["id"], file["file_id"], "content"))
+
+    assert uploaded.status_code == 201
+    assert (file["size"], file["sha256"]) == (len(content), hashlib.sha256(content).hexdigest())
+    assert download.content == content

@@ -40,8 +40,10 @@ def big_file(tmp_path: Path) -> tuple[Path, str]:
     path = tmp_path / "Hồ sơ quét.pdf"
     digest = hashlib.sha256()
     with path.open("wb") as handle:
-        for _ in range(SIZE // (1024 * 1024)):
-            chunk = os.urandom(1024 * 1024)
+        for n in range(SIZE // (1024 * 1024)):
+            # Random bytes behind a PDF's signature: the service checks that a PDF starts with it.
+            head = b"%PDF-1.7\n" if n == 0 else b""
+            chunk = head + os.urandom(1024 * 1024 - len(head))
             digest.update(chunk)
             handle.write(chunk)
     return path, digest.hexdigest()
