@@ -32,6 +32,7 @@ logger = logging.getLogger("hoso")
 
 API_PREFIX = "/api/v1"
 MULTIPART_OVERHEAD_BYTES = 1_048_576
+MAX_FILES_PER_UPLOAD = 50
 
 
 def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Litestar:
@@ -75,6 +76,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         dependencies={"runtime": Provide(lambda: runtime, use_cache=True, sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=settings.max_json_body_bytes,
+        # Uploads are the only multipart requests; a few dozen files per request is plenty.
+        multipart_form_part_limit=MAX_FILES_PER_UPLOAD,
         openapi_config=OpenAPIConfig(
             title="hoso",
             version="0.1.0",
