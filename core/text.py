@@ -30,6 +30,14 @@ def strip_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def drop_invisible(text: str) -> str:
+    """Text without its format characters (Unicode category Cf): soft hyphens, zero-width spaces
+    and joiners, byte order marks. They show nothing, and text pasted from word processors and
+    web pages carries them inside words: `lịch\u00ad` must still be found as `lịch`."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def fold(text: str) -> str:
-    """Search form: no diacritics, lower case, single spaces: `Quyết  Định` → `quyet dinh`."""
-    return " ".join(strip_diacritics(text).lower().split())
+    """Search form: no diacritics, no invisible characters, lower case, single spaces:
+    `Quyết  Định` → `quyet dinh`."""
+    return " ".join(strip_diacritics(drop_invisible(text)).lower().split())

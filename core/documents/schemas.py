@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import reprlib
+from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 from pydantic import (
     AfterValidator,
@@ -12,8 +15,10 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError, ValidationError
 
 from core.documents.models import (
     AccessMode,
@@ -26,11 +31,38 @@ from core.documents.models import (
     StoredDocument,
     Urgency,
 )
-from core.text import nfc_deep
+from core.text import drop_invisible, nfc_deep
 
-Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Summary = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-OrganName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+_NAMES = reprlib.Repr()
+_NAMES.maxstring = 60
+
+
+def _refuse(loc: tuple[str | int, ...], message: str, value: Any) -> NoReturn:
+    """Refuse naming the exact place: pydantic puts `loc` after the place of the value being
+    validated, so an error inside `extra` is answered as `extra.a.0`, not just `extra`."""
+    raise ValidationError.from_exception_data(
+        "input", [{"type": PydanticCustomError("refused", message), "loc": loc, "input": value}]
+    )
+
+
+def _visible(value: str) -> str:
+    # A zero-width space or a soft hyphen alone shows nothing: a summary of only those is blank.
+    if not drop_invisible(value).strip():
+        raise ValueError("must hold visible text, not only spaces or invisible characters")
+    return value
+
+
+Visible = AfterValidator(_visible)
+Keyword = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Visible
+]
+Summary = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), Visible
+]
+OrganName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Visible
+]
+TypeName = Annotated[str, Field(min_length=1, max_length=100), Visible]
 Section = Annotated[str, StringConstraints(pattern=r"^[A-ZĐ][A-Za-zĐđ0-9]{0,19}$")]
 
 
@@ -45,11 +77,12 @@ def _json_integer(value: Any) -> Any:
 Count = Annotated[int, BeforeValidator(_json_integer)]
 
 # What the database can store: MongoDB refuses documents nested deeper than 100 levels (far less
-# already makes no sense for metadata) and names holding NUL; FerretDB also refuses names that
-# start with `$` or hold a dot. Refuse them here as the client's mistake, not half-way through a
-# write.
+# already makes no sense for metadata), names holding NUL and whole numbers past 64 bits; FerretDB
+# also refuses names that start with `$` or hold a dot, and arrays directly inside arrays. Refuse
+# them here as the client's mistake, not half-way through a write, and on every database alike.
 MAX_EXTRA_DEPTH = 20
 MAX_SCHEMA_DEPTH = 60
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _nesting_and_names(value: Any) -> tuple[int, list[str]]:
@@ -66,7 +99,22 @@ def _nesting_and_names(value: Any) -> tuple[int, list[str]]:
     return depth, names
 
 
-def _storable(limit: int, *, plain_names: bool) -> AfterValidator:
+def _nodes(value: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every value inside a JSON value, with where it is, in document order."""
+    pending: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
+    while pending:
+        path, item = pending.pop()
+        yield path, item
+        if isinstance(item, dict):
+            children = [((*path, key), child) for key, child in item.items()]
+        elif isinstance(item, list):
+            children = [((*path, index), child) for index, child in enumerate(item)]
+        else:
+            continue
+        pending.extend(reversed(children))
+
+
+def _storable(limit: int, *, plain_names: bool, document: bool = False) -> AfterValidator:
     def check(value: dict[str, Any]) -> dict[str, Any]:
         depth, names = _nesting_and_names(value)
         if depth > limit:
@@ -76,26 +124,81 @@ def _storable(limit: int, *, plain_names: bool) -> AfterValidator:
                 raise ValueError(f"field name {name!r} contains a NUL character; rename it")
             if plain_names and (name.startswith("$") or "." in name):
                 raise ValueError(f"field name {name!r} starts with '$' or contains '.'; rename it")
+        if document:
+            _check_document_values(value)
         return value
 
     return AfterValidator(check)
 
 
-Extra = Annotated[dict[str, Any], _storable(MAX_EXTRA_DEPTH, plain_names=True)]
-# JSON Schema keywords start with `$` ($defs, $ref): only NUL is refused in a schema.
+def _check_document_values(value: dict[str, Any]) -> None:
+    for path, item in _nodes(value):
+        if isinstance(item, int) and not isinstance(item, bool):
+            if not INT64_MIN <= item <= INT64_MAX:
+                _refuse(
+                    path,
+                    f"whole numbers are stored from {INT64_MIN} to {INT64_MAX}; "
+                    "send one outside that range as a string",
+                    item,
+                )
+        elif isinstance(item, list) and any(isinstance(child, list) for child in item):
+            _refuse(
+                path,
+                "arrays inside arrays are not stored; use a list of objects, "
+                'such as [{"values": [1, 2]}, {"values": [3, 4]}]',
+                item,
+            )
+
+
+# Text holds no control characters but tab, line feed and carriage return: NUL and the others
+# (C0, DEL, C1) are invisible, cut strings short in other systems and come from broken input.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _control_name(character: str) -> str:
+    code = f"U+{ord(character):04X}"
+    return "NUL (U+0000)" if character == "\x00" else code
+
+
+def _check_no_control_characters(data: Any) -> None:
+    for path, item in _nodes(data):
+        if isinstance(item, str) and (found := _CONTROL.search(item)):
+            _refuse(
+                path,
+                f"contains the control character {_control_name(found.group())}; remove it",
+                None,
+            )
+        if isinstance(item, dict):
+            for name in item:
+                if isinstance(name, str) and (found := _CONTROL.search(name)):
+                    _refuse(
+                        path,
+                        f"field name {_NAMES.repr(name)} contains the control character "
+                        f"{_control_name(found.group())}; rename it",
+                        None,
+                    )
+
+
+Extra = Annotated[dict[str, Any], _storable(MAX_EXTRA_DEPTH, plain_names=True, document=True)]
+# JSON Schema keywords start with `$` ($defs, $ref): only NUL is refused in a schema. A schema is
+# stored as JSON text, so its numbers and arrays may be anything JSON holds.
 ExtraSchema = Annotated[dict[str, Any], _storable(MAX_SCHEMA_DEPTH, plain_names=False)]
 
 
 class _Strict(BaseModel):
-    """Input: unknown fields refused, Vietnamese text made NFC before any length or choice is
-    checked (a decomposed `ệ` is three code points, the composed one is one)."""
+    """Input: unknown fields refused, text with control characters refused, Vietnamese text made
+    NFC before any length or choice is checked (a decomposed `ệ` is three code points, the
+    composed one is one)."""
 
     model_config = ConfigDict(extra="forbid")
 
     @model_validator(mode="before")
     @classmethod
-    def _nfc(cls, data: Any) -> Any:
-        return nfc_deep(data)
+    def _plain_text(cls, data: Any) -> Any:
+        data = nfc_deep(data)
+        if isinstance(data, dict):  # anything else is refused by pydantic next
+            _check_no_control_characters(data)
+        return data
 
 
 class DocumentFields(_Strict):
@@ -124,6 +227,28 @@ class DocumentFields(_Strict):
     original_date: date | None = Field(None, description="Incoming: ngày tháng văn bản")
     to_places: str | None = Field(None, max_length=1000)
     extra: Extra | None = Field(None, description="Fields defined by the document type")
+
+    @field_validator("signer")
+    @classmethod
+    def _signer_named(cls, signer: Signer | None) -> Signer | None:
+        if signer is not None:
+            _check_visible(signer, ("full_name", "position"), ())
+        return signer
+
+    @field_validator("recipients")
+    @classmethod
+    def _recipients_named(cls, recipients: list[Recipient] | None) -> list[Recipient] | None:
+        for index, recipient in enumerate(recipients or []):
+            _check_visible(recipient, ("organ_name",), (index,))
+        return recipients
+
+
+def _check_visible(item: BaseModel, names: tuple[str, ...], loc: tuple[int, ...]) -> None:
+    for name in names:
+        try:
+            _visible(getattr(item, name))
+        except ValueError as exc:
+            _refuse((*loc, name), str(exc), None)
 
 
 class DocumentCreate(DocumentFields):
@@ -229,7 +354,7 @@ class DocumentTypeOut(BaseModel):
 class DocumentTypeCreate(_Strict):
     unit: str
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,19}$", description="ASCII code, e.g. GXN")
-    name: str = Field(min_length=1, max_length=100)
+    name: TypeName
     symbol: str | None = Field(None, pattern=r"^[A-ZĐ][A-Za-zĐđ0-9]{0,9}$")
     extra_schema: ExtraSchema = Field(
         default_factory=lambda: {"type": "object", "properties": {}},
@@ -238,6 +363,6 @@ class DocumentTypeCreate(_Strict):
 
 
 class DocumentTypeUpdate(_Strict):
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: TypeName | None = None
     symbol: str | None = Field(None, pattern=r"^[A-ZĐ][A-Za-zĐđ0-9]{0,9}$")
     extra_schema: ExtraSchema | None = None

@@ -77,7 +77,7 @@ async def create_document(runtime: Runtime, data: DocumentCreate) -> StoredDocum
     _check_secrecy(runtime, fields.get("secrecy"))
     extra = fields.pop("extra", None) or {}
     issuing_body = fields.pop("issuing_body", None) or unit.name
-    doc_type.validate_extra(extra)
+    await doc_type.validate_extra(extra)
     if data.direction is Direction.INCOMING and not data.issuing_body:
         raise InvalidInput(
             "An incoming document needs the body that issued it (issuing_body).",
@@ -130,7 +130,7 @@ async def update_document(
         doc_type = await type_for_unit(runtime, unit, changes.get("type_code", document.type_code))
         extra = changes.get("extra", document.extra)
         changes["extra"] = extra or {}
-        doc_type.validate_extra(changes["extra"])
+        await doc_type.validate_extra(changes["extra"])
         changes.update(type_name=doc_type.name, type_symbol=doc_type.symbol)
     if changes.get("summary"):
         changes["summary_folded"] = fold(changes["summary"])

@@ -1,14 +1,17 @@
 """Document types of a unit: from its plugins, plus those defined through the API.
 
 A type's extra fields are described by a JSON Schema; documents are checked against it with
-`jsonschema` (Draft 2020-12).
+`jsonschema` (Draft 2020-12), made safe against hostile schemas by `safe_jsonschema`.
 """
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio.to_thread
 from jsonschema import Draft202012Validator, SchemaError
 from jsonschema_specifications import REGISTRY as META_SCHEMAS
 from referencing.exceptions import Unresolvable
@@ -16,10 +19,20 @@ from referencing.jsonschema import DRAFT202012
 
 from core.documents.models import CustomDocumentType
 from core.documents.safe_jsonschema import (
+    MAX_CHECKS,
     SafeValidator,
+    SchemaRefersToItself,
+    SchemaTooComplex,
+    TooMuchWork,
     UnsafePattern,
+    checks_allowed,
     compile_pattern,
+    measure_schema,
     patterns_in,
+    quiet,
+    quiet_schema,
+    shown,
+    unsafe_keywords,
 )
 from core.errors import Conflict, InvalidInput
 from core.plugins import PluginError, PluginHost, call_in_registration_order
@@ -28,6 +41,12 @@ from core.settings import ConfigError
 from core.units.tree import Unit
 
 EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+
+# An answer names this many wrong fields at most, each message at most this long: the answer
+# stays small whatever the document and the schema.
+MAX_REPORTED_ERRORS = 20
+MAX_MESSAGE_CHARACTERS = 200
+MAX_FIELD_CHARACTERS = 200
 
 
 @dataclass(frozen=True)
@@ -39,40 +58,76 @@ class DocumentType:
     # Where it comes from: "plugin:<name>…" or "unit:<code>" (defined through the API).
     sources: tuple[str, ...] = ()
 
-    def validate_extra(self, extra: dict[str, Any]) -> None:
-        """Raise `InvalidInput` naming every wrong extra field."""
-        # Only the bundled meta-schemas resolve: a schema never makes the server fetch a URL.
-        validator = SafeValidator(self.schema, registry=META_SCHEMAS)
+    async def validate_extra(self, extra: dict[str, Any]) -> None:
+        """Raise `InvalidInput` naming the wrong extra fields.
+
+        In a worker thread: however bounded, checking a large document against a large schema
+        takes a while, and meanwhile the event loop must go on answering other requests.
+        """
+        await anyio.to_thread.run_sync(self.check_extra, extra)
+
+    def check_extra(self, extra: dict[str, Any]) -> None:
+        """`validate_extra`, blocking: for callers already off the event loop."""
+        resolver = META_SCHEMAS.resolver_with_root(DRAFT202012.create_resource(self.schema))
         try:
-            errors = [
-                {"field": _field_name(error), "message": error.message}
-                for error in validator.iter_errors(extra)
-            ]
-        except (Unresolvable, RecursionError) as exc:
-            # RecursionError: a `$ref` that leads back to itself without end.
-            reason = "it refers to itself without end" if isinstance(exc, RecursionError) else exc
+            # Again here, for types stored before their schemas were measured when defined.
+            measure_schema(self.schema, resolver)
+            unsafe = unsafe_keywords(self.schema)
+            if unsafe:
+                raise SchemaTooComplex(unsafe)
+            # Only the bundled meta-schemas resolve: a schema never makes the server fetch a URL.
+            validator = SafeValidator(quiet_schema(self.schema), registry=META_SCHEMAS)
+            with checks_allowed(MAX_CHECKS):
+                found = _Counted(validator.iter_errors(quiet(extra)))
+                kept = heapq.nsmallest(MAX_REPORTED_ERRORS, found, key=lambda item: item[0])
+        except TooMuchWork:
+            raise InvalidInput(
+                f"The extra fields are too large to check against document type {self.code} "
+                f"(more than {MAX_CHECKS:,} checks): send fewer entries in them, or have the "
+                "type's extra_schema simplified.",
+                errors=[{"field": "extra", "message": "too large to check against the type"}],
+            ) from None
+        except (Unresolvable, SchemaTooComplex, SchemaRefersToItself, RecursionError) as exc:
+            reason = "it is nested too deeply" if isinstance(exc, RecursionError) else exc
             raise Conflict(
                 f"Document type {self.code} has a schema that cannot be used ({reason}); "
                 "fix the type's extra_schema before filing documents of it."
             ) from None
-        if errors:
-            errors.sort(key=lambda item: item["field"])
-            names = ", ".join(dict.fromkeys(item["field"] for item in errors))
+        if kept:
+            names = ", ".join(dict.fromkeys(name for name, _ in kept))
+            more = found.count - len(kept)
+            rest = f" (and {more} more)" if more else ""
             raise InvalidInput(
-                f"The extra fields do not fit document type {self.code}: check {names}.",
-                errors=errors,
+                f"The extra fields do not fit document type {self.code}: check {names}{rest}.",
+                errors=[{"field": name, "message": _message(error)} for name, error in kept],
             )
 
 
+class _Counted:
+    """The errors with the field each names, counted as they go by: only the first few (by
+    field) are kept and described."""
+
+    def __init__(self, errors: Iterator[Any]) -> None:
+        self.errors = errors
+        self.count = 0
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        for error in self.errors:
+            self.count += 1
+            yield _field_name(error), error
+
+
 def check_type_schema(schema: dict[str, Any]) -> None:
-    """A type's schema must be a valid JSON Schema describing an object."""
+    """A type's schema must be a valid JSON Schema describing an object, one that every document
+    can be checked against quickly."""
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as exc:
         path = "/".join(str(part) for part in exc.path) or "(root)"
+        message = _clip(exc.message)
         raise InvalidInput(
-            f"extra_schema is not a valid JSON Schema at {path}: {exc.message}",
-            errors=[{"field": "extra_schema", "message": exc.message}],
+            f"extra_schema is not a valid JSON Schema at {_clip(path)}: {message}",
+            errors=[{"field": "extra_schema", "message": message}],
         ) from None
     if schema.get("type") != "object":
         raise InvalidInput(
@@ -87,30 +142,37 @@ def check_type_schema(schema: dict[str, Any]) -> None:
                 f"extra_schema: {exc}. Patterns may not use look-around or back-references.",
                 errors=[{"field": "extra_schema", "message": str(exc)}],
             ) from None
+    unsafe = unsafe_keywords(schema)
+    if unsafe:
+        raise InvalidInput(
+            f"extra_schema: {unsafe}.", errors=[{"field": "extra_schema", "message": unsafe}]
+        )
     resolver = META_SCHEMAS.resolver_with_root(DRAFT202012.create_resource(schema))
-    for ref in _references(schema):
-        try:
-            resolver.lookup(ref)
-        except Unresolvable:
-            raise InvalidInput(
-                f"extra_schema refers to {ref!r}, which is not in the schema: "
-                "refer only to its own parts, such as #/$defs/person.",
-                errors=[{"field": "extra_schema", "message": f"unresolvable $ref {ref!r}"}],
-            ) from None
-
-
-def _references(schema: Any) -> list[str]:
-    found: list[str] = []
-    pending = [schema]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            refs = (item.get("$ref"), item.get("$dynamicRef"))
-            found += [ref for ref in refs if isinstance(ref, str)]
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return found
+    try:
+        measure_schema(schema, resolver)
+    except Unresolvable as exc:
+        ref = _clip(repr(exc.ref))
+        raise InvalidInput(
+            f"extra_schema refers to {ref}, which is not in the schema: "
+            "refer only to its own parts, such as #/$defs/person.",
+            errors=[{"field": "extra_schema", "message": f"unresolvable $ref {ref}"}],
+        ) from None
+    except SchemaRefersToItself as exc:
+        ref = _clip(repr(exc.reference))
+        raise InvalidInput(
+            f"extra_schema refers to itself: the $ref {ref} leads back to a part that contains "
+            "it, so checking a document would never end. Write out the levels of nesting you "
+            "need instead of referring back.",
+            errors=[{"field": "extra_schema", "message": f"$ref {ref} refers to itself"}],
+        ) from None
+    except SchemaTooComplex as exc:
+        raise InvalidInput(
+            f"extra_schema is too complex to check documents against: {exc}. Simplify it: "
+            "a $ref counts again at every place it is used, so a $ref repeated under anyOf, "
+            "oneOf or allOf multiplies at each level; list each alternative once and keep "
+            "chains of $defs short.",
+            errors=[{"field": "extra_schema", "message": f"too complex: {exc}"}],
+        ) from None
 
 
 async def types_for_unit(runtime: Runtime, unit: Unit) -> dict[str, DocumentType]:
@@ -148,6 +210,9 @@ def plugin_types(host: PluginHost, unit: Unit) -> dict[str, DocumentType]:
         for plugin, result in call_in_registration_order(hooks.hoso_document_types, unit=unit):
             for item in _checked_items(result, plugin):
                 _merge_plugin_type(types, item, plugin)
+        for doc_type in types.values():
+            if len(doc_type.sources) > 1:
+                _check_merged_schema(doc_type)
         host.memo[key] = types
     return host.memo[key]
 
@@ -181,6 +246,17 @@ def _checked_items(result: Any, plugin: str) -> list[dict[str, Any]]:
                     f"Plugin '{plugin}' gave type {item['code']} a bad schema: {exc.detail}"
                 ) from None
     return result
+
+
+def _check_merged_schema(doc_type: DocumentType) -> None:
+    # Each plugin's part was fine alone; together they may pass the size limits.
+    try:
+        check_type_schema(doc_type.schema)
+    except InvalidInput as exc:
+        plugins = ", ".join(source.removeprefix("plugin:") for source in doc_type.sources)
+        raise PluginError(
+            f"Plugins {plugins} together give type {doc_type.code} a bad schema: {exc.detail}"
+        ) from None
 
 
 def _type_item_problem(item: Any) -> str | None:
@@ -230,9 +306,68 @@ def _ancestors_root_first(runtime: Runtime, unit: Unit) -> list[Unit]:
 
 
 def _field_name(error: Any) -> str:
-    path = ["extra", *(str(part) for part in error.absolute_path)]
-    if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [name for name in error.validator_value if name not in error.instance]
-        if missing:
-            path.append(missing[0])
-    return ".".join(path)
+    name = ".".join(["extra", *(str(part) for part in error.absolute_path)])
+    return _clip(name, MAX_FIELD_CHARACTERS)
+
+
+def _message(error: Any) -> str:
+    """What is wrong, from the keyword and the value the schema expects: never the document's
+    value itself, which may be a megabyte long."""
+    keyword, expected = error.validator, error.validator_value
+    value = shown(expected)
+    bounds = {
+        "minimum": "at least",
+        "maximum": "at most",
+        "exclusiveMinimum": "more than",
+        "exclusiveMaximum": "less than",
+    }
+    counted = {
+        "minLength": "at least {} characters",
+        "maxLength": "at most {} characters",
+        "minItems": "at least {} items",
+        "maxItems": "at most {} items",
+        "minProperties": "at least {} fields",
+        "maxProperties": "at most {} fields",
+        "minContains": "at least {} items that fit 'contains'",
+        "maxContains": "at most {} items that fit 'contains'",
+    }
+    if keyword == "type":
+        kinds = expected if isinstance(expected, list) else [expected]
+        message = f"must be of type {' or '.join(str(kind) for kind in kinds)}"
+    elif keyword in bounds:
+        message = f"must be {bounds[keyword]} {value}"
+    elif keyword in counted:
+        message = f"must have {counted[keyword].format(value)}"
+    elif keyword == "enum":
+        message = f"must be one of {value}"
+    elif keyword == "const":
+        message = f"must be {value}"
+    elif keyword == "multipleOf":
+        message = f"must be a multiple of {value}"
+    elif keyword == "pattern":
+        message = f"must match the pattern {value}"
+    elif keyword == "format":
+        message = f"must be a valid {value}"
+    elif keyword == "anyOf":
+        message = "does not fit any of the forms anyOf allows"
+    elif keyword == "oneOf":
+        message = (
+            "fits more than one of the forms oneOf allows; it must fit exactly one"
+            if not error.context
+            else "does not fit any of the forms oneOf allows"
+        )
+    elif keyword == "not":
+        message = "must not fit the schema under 'not'"
+    elif keyword == "contains":
+        message = "must contain an item that fits 'contains'"
+    elif keyword is None:  # a `false` schema
+        message = "is not allowed here"
+    else:
+        # Our own keywords (required, additionalProperties, uniqueItems…) say it briefly
+        # already; jsonschema's others show the document's values, cut short by `quiet`.
+        message = error.message
+    return _clip(message)
+
+
+def _clip(text: str, limit: int = MAX_MESSAGE_CHARACTERS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -152,6 +152,79 @@ CREATE_CASES = [
     pytest.param(nested(400), 422, ("extra", "nested deeper"), id="extra-nested-400-deep"),
     pytest.param(nested(5000), 400, ("nested too deeply",), id="body-nested-5000-deep"),
     pytest.param(raw(outgoing(description="x" * MIB)), 413, ("larger than",), id="body-over-1-mib"),
+    pytest.param(
+        raw(outgoing(extra={"a": 2**63})),
+        422,
+        ("extra.a", "outside that range as a string"),
+        id="extra-int-over-64-bits",
+    ),
+    pytest.param(
+        raw(outgoing(extra={"a": {"b": [1, -(2**63) - 1]}})),
+        422,
+        ("extra.a.b.1", "9223372036854775807"),
+        id="extra-int-under-64-bits-deep",
+    ),
+    pytest.param(
+        raw(outgoing(extra={"matrix": [[1, 2], [3, 4]]})),
+        422,
+        ("extra.matrix", "arrays inside arrays are not stored", "list of objects"),
+        id="extra-array-in-array",
+    ),
+    pytest.param(
+        raw(outgoing(extra={"rows": [{"cells": [[]]}]})),
+        422,
+        ("extra.rows.0.cells", "arrays inside arrays"),
+        id="extra-empty-array-in-array-deep",
+    ),
+    pytest.param(
+        raw(outgoing(summary="Về việc\x00 ban hành")), 422, ("summary", "NUL"), id="nul-in-summary"
+    ),
+    pytest.param(
+        raw(outgoing(keywords=["đất đai", "a\x1bb"])),
+        422,
+        ("keywords.1", "U+001B"),
+        id="escape-in-keyword",
+    ),
+    pytest.param(
+        raw(outgoing(description="x\x85y")), 422, ("description", "U+0085"), id="c1-in-description"
+    ),
+    pytest.param(
+        raw(outgoing(signer={"full_name": "Lê Văn\x07 Nam", "position": "Giám đốc"})),
+        422,
+        ("signer.full_name", "U+0007"),
+        id="bell-in-signer-name",
+    ),
+    pytest.param(
+        raw(outgoing(extra={"note": "a\x7fb"})), 422, ("extra.note", "U+007F"), id="del-in-extra"
+    ),
+    pytest.param(
+        raw(outgoing(extra={"a\x01": 1})), 422, ("extra", "U+0001"), id="control-in-extra-name"
+    ),
+    pytest.param(
+        raw(outgoing(summary="\u200b")), 422, ("summary", "visible text"), id="zero-width-summary"
+    ),
+    pytest.param(
+        raw(outgoing(summary=" \u00ad\u200b\ufeff ")),
+        422,
+        ("summary", "visible text"),
+        id="invisible-summary",
+    ),
+    pytest.param(raw(outgoing(keywords=["\u200b"])), 422, ("keywords.0",), id="invisible-keyword"),
+    pytest.param(
+        raw(incoming(issuing_body="\u2060")), 422, ("issuing_body",), id="invisible-issuing-body"
+    ),
+    pytest.param(
+        raw(outgoing(signer={"full_name": "\u200b", "position": "Giám đốc"})),
+        422,
+        ("signer.full_name", "visible text"),
+        id="invisible-signer-name",
+    ),
+    pytest.param(
+        raw(outgoing(recipients=[{"organ_name": "Sở Tư pháp"}, {"organ_name": "\u00ad"}])),
+        422,
+        ("recipients.1.organ_name",),
+        id="invisible-recipient",
+    ),
 ]
 
 
@@ -237,6 +310,30 @@ PATCH_CASES = [
         raw({"revision": 1, "description": "x" * MIB}), 413, ("larger than",), id="over-1-mib"
     ),
     pytest.param(b'{"revision": 2, "page_count": 2}', 409, ("revision 2",), id="stale-revision"),
+    pytest.param(
+        raw({"revision": 1, "extra": {"a": 2**63}}),
+        422,
+        ("extra.a", "as a string"),
+        id="extra-int-over-64-bits",
+    ),
+    pytest.param(
+        raw({"revision": 1, "extra": {"m": [[1]]}}),
+        422,
+        ("extra.m", "arrays inside arrays"),
+        id="extra-array-in-array",
+    ),
+    pytest.param(
+        raw({"revision": 1, "summary": "Về việc\x00"}), 422, ("summary", "NUL"), id="nul-in-summary"
+    ),
+    pytest.param(
+        raw({"revision": 1, "summary": "\u200b"}), 422, ("summary",), id="zero-width-summary"
+    ),
+    pytest.param(
+        raw({"revision": 1, "keywords": ["x\x0c"]}),
+        422,
+        ("keywords.0", "U+000C"),
+        id="form-feed-in-keyword",
+    ),
 ]
 
 
@@ -442,6 +539,8 @@ TYPE_CREATE_CASES = [
         id="nul-in-schema-name",
     ),
     pytest.param(raw(new_type(unit="000.99.99.H25")), 422, ("unit",), id="unknown-unit"),
+    pytest.param(raw(new_type(name="\u200b")), 422, ("name", "visible text"), id="invisible-name"),
+    pytest.param(raw(new_type(name="Giấy\x00")), 422, ("name", "NUL"), id="nul-in-name"),
     pytest.param(raw(new_type(code="QD")), 409, ("QD", "by a plugin"), id="plugin-code"),
     pytest.param(
         raw(new_type(extra_schema={"type": "object", "description": "x" * MIB})),
@@ -469,6 +568,8 @@ TYPE_UPDATE_CASES = [
     pytest.param("GXN", b'{"numbr": 1}', 422, ("numbr",), id="unknown-field"),
     pytest.param("GXN", b'{"code": "GXM"}', 422, ("code",), id="changes-code"),
     pytest.param("GXN", b'{"name": ""}', 422, ("name",), id="empty-name"),
+    pytest.param("GXN", raw({"name": "\u00ad"}), 422, ("name",), id="invisible-name"),
+    pytest.param("GXN", raw({"name": "Giấy\x1f"}), 422, ("name", "U+001F"), id="control-in-name"),
     pytest.param("GXN", b'{"extra_schema": []}', 422, ("extra_schema",), id="schema-list"),
     pytest.param(
         "GXN", b'{"extra_schema": {"type": "objekt"}}', 422, ("extra_schema",), id="bad-schema"
@@ -582,3 +683,48 @@ async def test_revision_true_is_not_revision_1(client: AsyncTestClient) -> None:
     assert_problem(response, 422, "revision")
     stored = (await client.get(f"/api/v1/documents/{document['id']}")).json()
     assert (stored["revision"], stored["summary"]) == (1, document["summary"])
+
+
+# --- text and values kept as sent -----------------------------------------------------------
+
+
+async def test_tabs_and_line_breaks_are_kept_in_text(client: AsyncTestClient) -> None:
+    description = "Dòng một\r\n\tDòng hai\n"
+
+    created = await create(client, outgoing(description=description, extra={"note": "a\tb"}))
+
+    stored = (await client.get(f"/api/v1/documents/{created['id']}")).json()
+    assert (stored["description"], stored["extra"]) == (description, {"note": "a\tb"})
+
+
+async def test_whole_numbers_at_the_64_bit_edges_are_stored_exactly(
+    client: AsyncTestClient,
+) -> None:
+    extra = {"largest": 2**63 - 1, "smallest": -(2**63), "numbers": [0, 2**62]}
+
+    created = await create(client, outgoing(extra=extra))
+
+    stored = (await client.get(f"/api/v1/documents/{created['id']}")).json()
+    assert stored["extra"] == extra
+
+
+async def test_lists_of_objects_holding_arrays_are_stored(client: AsyncTestClient) -> None:
+    extra = {"rows": [{"values": [1, 2]}, {"values": [3, 4]}], "tags": ["a", "b"]}
+
+    created = await create(client, outgoing(extra=extra))
+
+    stored = (await client.get(f"/api/v1/documents/{created['id']}")).json()
+    assert stored["extra"] == extra
+
+
+async def test_summary_pasted_with_invisible_characters_is_found_by_plain_search(
+    client: AsyncTestClient,
+) -> None:
+    pasted = "Về việc tổ chức lịch\u00ad tiếp\u200b công dân tháng 12"
+    created = await create(client, outgoing(summary=pasted))
+
+    found = await client.get("/api/v1/documents", params={"q": "lich tiep cong dan"})
+
+    assert found.status_code == 200, found.text
+    assert [item["id"] for item in found.json()["items"]] == [created["id"]]
+    assert found.json()["items"][0]["summary"] == pasted

@@ -6,9 +6,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import anyio
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from tests.conftest import concurrent_client
 from tests.documents.conftest import (
     COMMUNE,
     FINANCE,
@@ -493,3 +496,263 @@ async def test_changing_a_type_to_null_answers_422_and_keeps_it(
     assert_problem(response, 422, field)
     kept = (await types_of(client, DISTRICT))["GXNCT"]
     assert (kept["name"], kept["extra_schema"]) == ("Giấy xác nhận cư trú", RESIDENCE_SCHEMA)
+
+
+# --- schemas and documents that would cost too much ------------------------------------------
+
+
+def doubling_schema(levels: int) -> dict[str, Any]:
+    """About 1.2 KB for 16 levels: each level refers twice to the next, so checking one value
+    follows 2**levels paths."""
+    defs: dict[str, Any] = {
+        f"a{i}": {"anyOf": [{"$ref": f"#/$defs/a{i + 1}"}, {"$ref": f"#/$defs/a{i + 1}"}]}
+        for i in range(levels)
+    }
+    defs[f"a{levels}"] = {"type": "string"}
+    return {"type": "object", "$defs": defs, "properties": {"code": {"$ref": "#/$defs/a0"}}}
+
+
+async def test_a_schema_that_multiplies_through_references_is_refused_as_too_complex(
+    client: AsyncTestClient,
+) -> None:
+    schema = doubling_schema(16)
+
+    response = await client.post("/api/v1/document-types", json=residence_type(extra_schema=schema))
+
+    body = assert_problem(response, 422, "too complex", "2,000 subschemas", "Simplify it")
+    assert body["errors"][0]["field"] == "extra_schema"
+    assert "GXNCT" not in await types_of(client, DISTRICT)
+
+
+async def test_changing_a_type_to_a_too_complex_schema_answers_422_and_keeps_the_old_one(
+    client: AsyncTestClient,
+) -> None:
+    await define(client, residence_type())
+
+    response = await client.patch(
+        f"/api/v1/document-types/{DISTRICT}/GXNCT", json={"extra_schema": doubling_schema(16)}
+    )
+
+    assert_problem(response, 422, "too complex")
+    assert (await types_of(client, DISTRICT))["GXNCT"]["extra_schema"] == RESIDENCE_SCHEMA
+
+
+async def test_a_schema_reusing_definitions_within_the_limit_is_accepted_and_used(
+    client: AsyncTestClient,
+) -> None:
+    await define(client, residence_type(extra_schema=doubling_schema(6)))
+
+    accepted = await client.post("/api/v1/documents", json=residence_letter(code="CX-01"))
+    refused = await client.post("/api/v1/documents", json=residence_letter(code=5))
+
+    assert accepted.status_code == 201, accepted.text
+    assert_problem(refused, 422, "extra.code")
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        pytest.param(
+            {
+                "type": "object",
+                "$defs": {"a": {"$ref": "#/$defs/a"}},
+                "properties": {"x": {"$ref": "#/$defs/a"}},
+            },
+            id="definition-refers-to-itself",
+        ),
+        pytest.param(
+            {
+                "type": "object",
+                "$defs": {
+                    "person": {"properties": {"guardian": {"$ref": "#/$defs/guardian"}}},
+                    "guardian": {"$ref": "#/$defs/person"},
+                },
+                "properties": {"applicant": {"$ref": "#/$defs/person"}},
+            },
+            id="two-definitions-refer-to-each-other",
+        ),
+        pytest.param(
+            {"type": "object", "properties": {"x": {"$ref": "#"}}}, id="refers-to-the-root"
+        ),
+    ],
+)
+async def test_a_schema_that_refers_to_itself_is_refused_when_defined(
+    client: AsyncTestClient, schema: dict[str, Any]
+) -> None:
+    response = await client.post("/api/v1/document-types", json=residence_type(extra_schema=schema))
+
+    body = assert_problem(response, 422, "refers to itself")
+    assert body["errors"][0]["field"] == "extra_schema"
+    assert "GXNCT" not in await types_of(client, DISTRICT)
+
+
+async def test_a_chain_of_references_past_the_level_limit_is_refused(
+    client: AsyncTestClient,
+) -> None:
+    defs: dict[str, Any] = {f"a{i}": {"$ref": f"#/$defs/a{i + 1}"} for i in range(150)}
+    defs["a150"] = {"type": "string"}
+    schema = {"type": "object", "$defs": defs, "properties": {"x": {"$ref": "#/$defs/a0"}}}
+
+    response = await client.post("/api/v1/document-types", json=residence_type(extra_schema=schema))
+
+    assert_problem(response, 422, "too complex", "levels deep")
+    assert "GXNCT" not in await types_of(client, DISTRICT)
+
+
+# 400 subschemas, well inside the limit; but 2,000 entries failing 200 alternatives each would
+# take seven seconds to check.
+MANY_ALTERNATIVES_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "codes": {
+            "type": "array",
+            "items": {"anyOf": [{"type": "string", "minLength": 3}] * 200},
+        }
+    },
+}
+
+
+async def test_a_document_too_costly_to_check_answers_422_quickly_and_stores_nothing(
+    client: AsyncTestClient,
+) -> None:
+    await define(client, residence_type(extra_schema=MANY_ALTERNATIVES_SCHEMA))
+
+    started = time.monotonic()
+    response = await client.post(
+        "/api/v1/documents", json=residence_letter(codes=list(range(2000)))
+    )
+    took = time.monotonic() - started
+
+    assert_problem(response, 422, "too large to check", "GXNCT")
+    assert took < 3
+    assert await count_documents(client) == 0
+
+
+async def test_checking_a_document_leaves_the_service_answering_other_requests(
+    app: Litestar,
+) -> None:
+    finished: list[str] = []
+    async with concurrent_client(app) as client:
+        await define(client, residence_type(extra_schema=MANY_ALTERNATIVES_SCHEMA))
+
+        async def file_a_costly_document() -> None:
+            letter = residence_letter(codes=list(range(2000)))
+            response = await client.post("/api/v1/documents", json=letter)
+            assert response.status_code == 422, response.text
+            finished.append("document")
+
+        async def list_the_types() -> None:
+            await anyio.sleep(0.05)  # once the document's check has started
+            await types_of(client, COMMUNE)
+            finished.append("types")
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(file_a_costly_document)
+            group.start_soon(list_the_types)
+
+    assert finished == ["types", "document"]
+
+
+async def test_wrong_extra_fields_are_answered_in_brief_whatever_their_size(
+    client: AsyncTestClient,
+) -> None:
+    communes = [f"Xã số {i:03d} thuộc huyện Cẩm Xuyên, tỉnh Hà Tĩnh" for i in range(500)]
+    schema = {"type": "object", "additionalProperties": {"enum": communes}}
+    await define(client, residence_type(extra_schema=schema))
+    extra = {f"commune_{i:03d}": "Xã Cẩm Bình " * 1000 for i in range(60)}
+
+    response = await client.post("/api/v1/documents", json=residence_letter(**extra))
+
+    body = assert_problem(response, 422, "extra.commune_000", "and 40 more")
+    assert len(response.content) < 20_000
+    fields = [error["field"] for error in body["errors"]]
+    assert fields == [f"extra.commune_{i:03d}" for i in range(20)]
+    for error in body["errors"]:
+        assert error["message"].startswith("must be one of ['Xã số 000")
+        assert len(error["message"]) <= 200
+        assert "Cẩm Bình" not in error["message"]
+    assert await count_documents(client) == 0
+
+
+async def test_a_long_wrong_value_is_not_repeated_in_the_answer(client: AsyncTestClient) -> None:
+    await define(client, residence_type())
+
+    response = await client.post(
+        "/api/v1/documents",
+        json=residence_letter(citizen_name="Phan Văn Đức", birth_year="1985" * 50_000),
+    )
+
+    body = assert_problem(response, 422, "extra.birth_year")
+    assert body["errors"] == [{"field": "extra.birth_year", "message": "must be of type integer"}]
+    assert await count_documents(client) == 0
+
+
+async def test_each_missing_required_extra_field_is_named(client: AsyncTestClient) -> None:
+    await define(client, residence_type())
+
+    response = await client.post("/api/v1/documents", json=residence_letter(village="Nam Hà"))
+
+    body = assert_problem(response, 422, "extra.citizen_name", "extra.birth_year")
+    assert body["errors"] == [
+        {"field": "extra.birth_year", "message": "'birth_year' is a required property"},
+        {"field": "extra.citizen_name", "message": "'citizen_name' is a required property"},
+    ]
+    assert await count_documents(client) == 0
+
+
+async def test_a_catastrophic_pattern_among_pattern_properties_checks_names_in_linear_time(
+    client: AsyncTestClient,
+) -> None:
+    schema = {
+        "type": "object",
+        "patternProperties": {"^(a+)+$": {"type": "string"}},
+        "additionalProperties": False,
+    }
+    await define(client, residence_type(extra_schema=schema))
+
+    started = time.monotonic()
+    letter = residence_letter(**{"a" * 40 + "b": "x"})
+    response = await client.post("/api/v1/documents", json=letter)
+    took = time.monotonic() - started
+
+    assert_problem(response, 422, "fields not allowed here")
+    assert took < 2  # Python's backtracking `re` would take hours
+    assert await count_documents(client) == 0
+
+
+async def test_unevaluated_properties_beside_pattern_properties_is_refused_when_defined(
+    client: AsyncTestClient,
+) -> None:
+    schema = {
+        "type": "object",
+        "patternProperties": {"^(a+)+$": {"type": "string"}},
+        "unevaluatedProperties": False,
+    }
+
+    response = await client.post("/api/v1/document-types", json=residence_type(extra_schema=schema))
+
+    assert_problem(response, 422, "unevaluatedProperties", "use additionalProperties")
+    assert "GXNCT" not in await types_of(client, DISTRICT)
+
+
+async def test_unique_items_over_many_entries_are_checked_in_linear_time(
+    client: AsyncTestClient,
+) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"households": {"type": "array", "uniqueItems": True}},
+    }
+    await define(client, residence_type(extra_schema=schema))
+    households = [{"number": i} for i in range(6000)]
+
+    started = time.monotonic()
+    unique = await client.post("/api/v1/documents", json=residence_letter(households=households))
+    repeated = await client.post(
+        "/api/v1/documents", json=residence_letter(households=[*households, {"number": 7.0}])
+    )
+    took = time.monotonic() - started
+
+    assert unique.status_code == 201, unique.text
+    assert_problem(repeated, 422, "extra.households", "must all differ")
+    assert took < 3  # comparing every pair took about 20 seconds
+    assert await count_documents(client) == 1
