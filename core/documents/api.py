@@ -27,7 +27,8 @@ class DocumentController(Controller):
 
     @post("/", summary="Create a document (a draft, or a received incoming document)")
     async def create(self, runtime: NamedDependency[Runtime], data: DocumentCreate) -> DocumentOut:
-        return DocumentOut.of(await service.create_document(runtime, data))
+        document = await service.create_document(runtime, data)
+        return DocumentOut.of(document, await service.duplicate_warnings(document))
 
     @get("/", summary="List documents, newest first, with filters and a cursor")
     async def list_documents(
@@ -103,4 +104,5 @@ class DocumentController(Controller):
         data: JSONBody[RevisionOnly | None] = None,
     ) -> DocumentOut:
         revision = data.revision if data else None
-        return DocumentOut.of(await issuing.register_incoming(runtime, document_id, revision))
+        document = await issuing.register_incoming(runtime, document_id, revision)
+        return DocumentOut.of(document, await service.duplicate_warnings(document))

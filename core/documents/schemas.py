@@ -269,6 +269,11 @@ class RevisionOnly(_Strict):
 
 class DocumentOut(BaseModel):
     id: str
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Things the clerk should look at, such as an incoming document that seems "
+        "to be registered already (D30 App. VI); the request itself succeeded",
+    )
     unit: str
     direction: Direction
     state: DocumentState
@@ -308,12 +313,12 @@ class DocumentOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, document: StoredDocument) -> DocumentOut:
+    def of(cls, document: StoredDocument, warnings: list[str] | None = None) -> DocumentOut:
         data = document.model_dump(exclude={"id", "revision_id", "summary_folded"})
         printed = None
         if document.number_text and document.symbol:
             printed = f"Số: {document.number_text}/{document.symbol}"
-        return cls(id=str(document.id), number_and_symbol=printed, **data)
+        return cls(id=str(document.id), number_and_symbol=printed, warnings=warnings or [], **data)
 
 
 class DocumentPage(BaseModel):

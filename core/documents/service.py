@@ -101,6 +101,33 @@ async def create_document(runtime: Runtime, data: DocumentCreate) -> StoredDocum
     return document
 
 
+async def duplicate_warnings(document: StoredDocument) -> list[str]:
+    """An incoming document received twice (same sender, number and symbol) is a common slip:
+    the clerk is warned, not stopped, since a resend can be legitimate (D30 App. VI)."""
+    if document.direction is not Direction.INCOMING or not document.original_number:
+        return []
+    twins = (
+        await StoredDocument.find(
+            {
+                "unit": document.unit,
+                "direction": Direction.INCOMING.value,
+                "original_number": document.original_number,
+                "original_symbol": document.original_symbol,
+                "issuing_body": document.issuing_body,
+                "_id": {"$ne": document.id},
+            }
+        )
+        .limit(5)
+        .to_list()
+    )
+    return [
+        f"Incoming document {twin.id} has the same sender, number and symbol "
+        f"({document.issuing_body}, {document.original_number}/{document.original_symbol or ''}); "
+        "check that this one is not received twice."
+        for twin in twins
+    ]
+
+
 async def update_document(
     runtime: Runtime, document_id: str, data: DocumentUpdate
 ) -> StoredDocument:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import anyio.to_thread
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from pymongo.errors import DuplicateKeyError
@@ -43,7 +44,8 @@ class DocumentTypeController(Controller):
         self, runtime: NamedDependency[Runtime], data: DocumentTypeCreate
     ) -> DocumentTypeOut:
         unit = unit_or_invalid(runtime, data.unit)
-        check_type_schema(data.extra_schema)
+        # Linear, but a large schema still takes a moment: keep it off the event loop.
+        await anyio.to_thread.run_sync(check_type_schema, data.extra_schema)
         # The type applies to every unit below too: it must not hide a type a plugin gives one.
         for below in runtime.units.subtree(unit.code):
             if data.code in plugin_types(runtime.plugins, below):
@@ -86,7 +88,7 @@ class DocumentTypeController(Controller):
         if "symbol" in data.model_fields_set:
             changes["symbol"] = data.symbol
         if data.extra_schema is not None:
-            check_type_schema(data.extra_schema)
+            await anyio.to_thread.run_sync(check_type_schema, data.extra_schema)
             changes["extra_schema_json"] = json.dumps(data.extra_schema, ensure_ascii=False)
         changes["updated_at"] = runtime.clock()
         await stored.set(changes)

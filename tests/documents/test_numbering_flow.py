@@ -161,3 +161,23 @@ async def test_finance_has_no_commendation_type_and_numbers_by_decree30(
     qdkt = next(t for t in home_types.json() if t["code"] == "QDKT")
     assert qdkt["sources"] == ["plugin:ha_tinh_home_affairs"]
     assert qdkt["extra_schema"]["required"] == ["award_form", "awardees"]
+
+
+async def test_an_incoming_document_received_twice_is_registered_with_a_warning(
+    client: AsyncTestClient,
+) -> None:
+    first = await create(client, incoming())
+    await client.post(f"/api/v1/documents/{first['id']}/register")
+
+    second = await client.post("/api/v1/documents", json=incoming())
+    registered = await client.post(f"/api/v1/documents/{second.json()['id']}/register")
+    other_sender = await create(client, incoming(issuing_body="Bộ Tài chính"))
+
+    assert second.status_code == 201
+    assert second.json()["warnings"] == [
+        f"Incoming document {first['id']} has the same sender, number and symbol "
+        "(Bộ Nội vụ, 1234/BNV-VP); check that this one is not received twice."
+    ]
+    assert registered.json()["arrival_number"] == 2
+    assert len(registered.json()["warnings"]) == 1
+    assert first["warnings"] == [] and other_sender["warnings"] == []
