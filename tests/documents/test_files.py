@@ -69,6 +69,12 @@ def stored_blobs(settings: Settings) -> list[str]:
     )
 
 
+async def assert_nothing_stored(client: Any, document_id: str, settings: Settings) -> None:
+    """No file listed for the document, and no blob left in the store."""
+    assert await listed_files(client, document_id) == []
+    assert stored_blobs(settings) == []
+
+
 async def listed_files(client: AsyncTestClient, document_id: str) -> list[dict[str, Any]]:
     response = await client.get(files_url(document_id))
     assert response.status_code == 200, response.text
@@ -191,8 +197,7 @@ async def test_file_of_a_type_not_allowed_is_refused_with_415_and_nothing_is_sto
     )
 
     assert_problem(response, 415, "virus.exe", "application/pdf")
-    assert await listed_files(client, document["id"]) == []
-    assert stored_blobs(settings) == []
+    await assert_nothing_stored(client, document["id"], settings)
 
 
 async def test_file_over_the_size_limit_is_refused_with_413_in_units_people_read(
@@ -261,8 +266,7 @@ async def test_blob_store_failing_on_the_second_file_removes_the_first(
     monkeypatch.undo()
 
     assert_problem(response, 503, "file store")
-    assert await listed_files(client, document["id"]) == []
-    assert stored_blobs(settings) == []
+    await assert_nothing_stored(client, document["id"], settings)
 
 
 async def test_database_failing_on_the_second_version_removes_both_files(
@@ -292,8 +296,7 @@ async def test_database_failing_on_the_second_version_removes_both_files(
     monkeypatch.undo()
 
     assert_problem(response, 503, "database")
-    assert await listed_files(client, document["id"]) == []
-    assert stored_blobs(settings) == []
+    await assert_nothing_stored(client, document["id"], settings)
 
 
 async def test_request_far_over_the_limit_is_cut_off_with_413_stating_the_real_limits(
@@ -349,8 +352,7 @@ async def test_failed_metadata_write_removes_the_blob_just_stored(
     monkeypatch.undo()
 
     assert_problem(response, 503, "database")
-    assert await listed_files(client, document["id"]) == []
-    assert stored_blobs(settings) == []
+    await assert_nothing_stored(client, document["id"], settings)
 
 
 async def test_files_of_an_issued_outgoing_document_are_final(
@@ -461,8 +463,7 @@ async def test_every_file_endpoint_answers_404_for_an_unknown_file(
     )
 
     assert_problem(response, 404, "khong-co")
-    assert await listed_files(client, document["id"]) == []
-    assert stored_blobs(settings) == []
+    await assert_nothing_stored(client, document["id"], settings)
 
 
 async def test_unknown_role_is_refused_naming_role(
@@ -473,8 +474,7 @@ async def test_unknown_role_is_refused_naming_role(
     response = await upload(client, document["id"], A_FILE, role="boss")
 
     assert_problem(response, 422, "role")
-    assert await listed_files(client, document["id"]) == []
-    assert stored_blobs(settings) == []
+    await assert_nothing_stored(client, document["id"], settings)
 
 
 @pytest.mark.parametrize("version", ["0", "-1", "abc"])
@@ -511,8 +511,7 @@ async def test_unusable_file_name_is_refused_and_nothing_is_stored(
     )
 
     assert_problem(response, 422, "files", problem)
-    assert await listed_files(client, document["id"]) == []
-    assert stored_blobs(settings) == []
+    await assert_nothing_stored(client, document["id"], settings)
 
 
 async def test_empty_file_is_refused_naming_it_and_nothing_is_stored(
@@ -526,8 +525,7 @@ async def test_empty_file_is_refused_naming_it_and_nothing_is_stored(
 
     body = assert_problem(response, 422, "files")
     assert body["detail"] == "trống.pdf is empty (0 bytes); send the file with its content."
-    assert await listed_files(client, document["id"]) == []
-    assert stored_blobs(settings) == []
+    await assert_nothing_stored(client, document["id"], settings)
 
 
 async def test_empty_file_as_a_new_version_is_refused(
@@ -621,8 +619,7 @@ async def test_text_in_the_files_field_is_refused_as_not_a_file(
     body = assert_problem(response, 422, "only files, in the multipart field 'files'")
     assert "the part 'files' holds text, not a file" in body["detail"]
     assert body["errors"] == [{"field": "files", "message": "text instead of a file"}]
-    assert await listed_files(client, document["id"]) == []
-    assert stored_blobs(settings) == []
+    await assert_nothing_stored(client, document["id"], settings)
 
 
 async def test_files_sent_under_another_field_name_are_refused_not_dropped(
@@ -639,8 +636,7 @@ async def test_files_sent_under_another_field_name_are_refused_not_dropped(
     body = assert_problem(response, 422, "only files, in the multipart field 'files'")
     assert "the part 'file' holds a file: send it in 'files'" in body["detail"]
     assert body["errors"] == [{"field": "file", "message": "a file outside 'files'"}]
-    assert await listed_files(client, document["id"]) == []
-    assert stored_blobs(settings) == []
+    await assert_nothing_stored(client, document["id"], settings)
 
 
 NOT_ONLY_FILES = {
@@ -689,8 +685,7 @@ async def test_malformed_multipart_is_refused_with_400(
     )
 
     assert_problem(response, 400, "multipart/form-data body could not be read")
-    assert await listed_files(client, document["id"]) == []
-    assert stored_blobs(settings) == []
+    await assert_nothing_stored(client, document["id"], settings)
 
 
 async def test_two_files_for_one_new_version_are_refused(
@@ -717,8 +712,7 @@ async def test_two_main_files_in_one_upload_are_refused(
     response = await upload(client, document["id"], A_FILE, ("b.pdf", PDF, "application/pdf"))
 
     assert_problem(response, 422, "one main file", "role=attachment")
-    assert await listed_files(client, document["id"]) == []
-    assert stored_blobs(settings) == []
+    await assert_nothing_stored(client, document["id"], settings)
 
 
 @pytest.mark.parametrize(
@@ -753,8 +747,7 @@ async def test_file_name_with_invisible_or_control_characters_is_refused_naming_
 
     body = assert_problem(response, 422, "files")
     assert f"holds invisible or control characters ({code_points})" in body["detail"]
-    assert await listed_files(client, document["id"]) == []
-    assert stored_blobs(settings) == []
+    await assert_nothing_stored(client, document["id"], settings)
 
 
 async def test_file_name_with_emoji_and_vietnamese_is_kept_as_sent(
@@ -885,8 +878,7 @@ async def test_content_that_is_not_what_its_declared_type_says_is_refused_with_4
 
     body = assert_problem(response, 415, name)
     assert f"declared {media_type} but the content is not {what}" in body["detail"]
-    assert await listed_files(client, document["id"]) == []
-    assert stored_blobs(settings) == []
+    await assert_nothing_stored(client, document["id"], settings)
 
 
 async def test_content_refused_for_its_type_says_what_it_looks_like(
