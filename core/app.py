@@ -21,8 +21,9 @@ from core.documents.types import check_plugin_types
 from core.documents.types_api import DocumentTypeController
 from core.health import health
 from core.numbering.api import RegisterController
+from core.openapi import API_PREFIX, finalize_openapi
 from core.plugins import create_plugin_host
-from core.problems import EXCEPTION_HANDLERS
+from core.problems import EXCEPTION_HANDLERS, answer_options
 from core.runtime import Runtime, utc_now
 from core.settings import Settings, load_settings
 from core.units.api import UnitController
@@ -30,7 +31,6 @@ from core.units.tree import load_unit_tree
 
 logger = logging.getLogger("hoso")
 
-API_PREFIX = "/api/v1"
 MULTIPART_OVERHEAD_BYTES = 1_048_576
 MAX_FILES_PER_UPLOAD = 50
 
@@ -69,7 +69,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             uploads,
         ],
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[health, api],
         lifespan=[lifespan],
         state=State({"runtime": runtime}),
@@ -85,7 +85,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
         ),
+        before_request=answer_options,
     )
+    finalize_openapi(app)
+    return app
 
 
 def app_from_environment() -> Litestar:

@@ -13,9 +13,12 @@ class HosoError(Exception):
     status_code = 400
     title = "Bad request"
 
-    def __init__(self, detail: str, **extensions: Any) -> None:
+    def __init__(
+        self, detail: str, *, headers: dict[str, str] | None = None, **extensions: Any
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.headers = headers  # sent with the problem response (Content-Range on a 416…)
         self.extensions = extensions
 
 
@@ -52,3 +55,14 @@ class UnsupportedMediaType(HosoError):
 class ServiceUnavailable(HosoError):
     status_code = 503
     title = "Service unavailable"
+
+
+class RangeNotSatisfiable(HosoError):
+    """A byte range wholly outside a file; the answer says how long the file is."""
+
+    status_code = 416
+    title = "Range not satisfiable"
+
+    def __init__(self, detail: str, *, size: int) -> None:
+        super().__init__(detail)
+        self.headers = {"Content-Range": f"bytes */{size}"}  # RFC 9110 §15.5.17

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from litestar import Response, get
 from litestar.di import NamedDependency
 
+from core.database import database_kind
+from core.embedded_store import DATABASE_FILE
 from core.errors import ServiceUnavailable
 from core.problems import PROBLEM_JSON
 from core.runtime import Runtime
@@ -16,7 +19,7 @@ from storage import BlobStoreUnavailable
 CHECK_TIMEOUT_SECONDS = 3.0
 
 
-@get("/health", tags=["service"], summary="Database and blob store status")
+@get("/health", tags=["service"], summary="Database and blob store status", problems=(503,))
 async def health(runtime: NamedDependency[Runtime]) -> Response[dict[str, Any]]:
     """200 when both the database and the blob store answer; 503 naming the one that does not."""
     database, blobs = await asyncio.gather(_check_database(runtime), _check_blobs(runtime))
@@ -35,14 +38,19 @@ async def health(runtime: NamedDependency[Runtime]) -> Response[dict[str, Any]]:
 
 
 async def _check_database(runtime: Runtime) -> dict[str, Any]:
-    kind = "in-memory" if runtime.database and runtime.database.in_memory else "mongodb"
-    if runtime.database is None:
-        return {"status": "unavailable", "kind": kind, "detail": "not connected"}
+    """`kind`: `embedded` (with the `path` of its file), `in-memory` (keeps nothing), `mongodb`."""
+    database = runtime.database
+    check: dict[str, Any] = {"kind": database_kind(runtime.settings)}
+    if check["kind"] == "embedded":
+        path = database.path if database else runtime.settings.data_dir / DATABASE_FILE
+        check["path"] = str(Path(path).resolve())
+    if database is None:
+        return {"status": "unavailable", **check, "detail": "not connected"}
     try:
-        await runtime.database.ping(CHECK_TIMEOUT_SECONDS)
+        await database.ping(CHECK_TIMEOUT_SECONDS)
     except ServiceUnavailable as exc:
-        return {"status": "unavailable", "kind": kind, "detail": exc.detail}
-    return {"status": "ok", "kind": kind, "detail": None}
+        return {"status": "unavailable", **check, "detail": exc.detail}
+    return {"status": "ok", **check, "detail": None}
 
 
 async def _check_blobs(runtime: Runtime) -> dict[str, Any]:

@@ -18,15 +18,21 @@ logger = logging.getLogger("hoso")
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str, **extensions: Any) -> Response[dict[str, Any]]:
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     body["detail"] = detail
     body.update(extensions)
-    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def handle_hoso_error(request: Request[Any, Any, Any], exc: HosoError) -> Response[dict[str, Any]]:
-    return problem(exc.status_code, exc.title, exc.detail, **exc.extensions)
+    return problem(exc.status_code, exc.title, exc.detail, exc.headers, **exc.extensions)
 
 
 def handle_validation(
@@ -55,7 +61,35 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         detail = f"There is nothing at {request.url.path}. See /schema for the API."
     if exc.status_code == 413:
         detail = "The request body is larger than this service accepts."
-    return problem(exc.status_code, title, detail)
+    headers = None
+    if exc.status_code == 405:
+        allowed = _allowed_methods(request, exc)
+        headers = {"Allow": allowed}
+        detail = f"{request.method} is not allowed on {request.url.path}; use {allowed}."
+    return problem(exc.status_code, title, detail, headers)
+
+
+def _allowed_methods(request: Request[Any, Any, Any], exc: HTTPException) -> str:
+    # The router knows every method of the path and says so in the exception's Allow header.
+    named = (exc.headers or {}).get("allow", "")
+    methods = {m.strip().upper() for m in named.split(",") if m.strip()}
+    methods -= {"ASGI", "WEBSOCKET"}
+    return ", ".join(sorted(methods))
+
+
+def answer_options(request: Request[Any, Any, Any]) -> Response[None] | None:
+    """`OPTIONS` lists every method of the path. Litestar answers it per handler group, so a path
+    served by two groups (GET and POST /documents) would list half; ask the router instead."""
+    if request.method != "OPTIONS":
+        return None
+    try:
+        request.app.asgi_router.handle_routing(request.url.path, "PROBE")  # type: ignore[arg-type]
+    except HTTPException as exc:
+        if exc.status_code == 405:
+            return Response(
+                None, status_code=204, headers={"Allow": _allowed_methods(request, exc)}
+            )
+    return None
 
 
 def handle_blob_unavailable(

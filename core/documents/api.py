@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter, QueryParameter
 
@@ -18,6 +18,7 @@ from core.documents.schemas import (
     DocumentUpdate,
     RevisionOnly,
 )
+from core.openapi import API_PREFIX, LOCATION, created_at
 from core.runtime import Runtime
 
 
@@ -25,10 +26,18 @@ class DocumentController(Controller):
     path = "/documents"
     tags = ["documents"]
 
-    @post("/", summary="Create a document (a draft, or a received incoming document)")
-    async def create(self, runtime: NamedDependency[Runtime], data: DocumentCreate) -> DocumentOut:
+    @post(
+        "/",
+        summary="Create a document (a draft, or a received incoming document)",
+        problems=(409, 500),
+        response_headers=[LOCATION],
+    )
+    async def create(
+        self, runtime: NamedDependency[Runtime], data: DocumentCreate
+    ) -> Response[DocumentOut]:
         document = await service.create_document(runtime, data)
-        return DocumentOut.of(document, await service.duplicate_warnings(document))
+        created = DocumentOut.of(document, await service.duplicate_warnings(document))
+        return created_at(f"{API_PREFIX}/documents/{created.id}", created)
 
     @get("/", summary="List documents, newest first, with filters and a cursor")
     async def list_documents(
@@ -59,17 +68,21 @@ class DocumentController(Controller):
         )
         return DocumentPage(items=[DocumentOut.of(d) for d in items], next_cursor=next_cursor)
 
-    @get("/{document_id:str}", summary="One document")
+    @get("/{document_id:str}", summary="One document", problems=(404,))
     async def get_document(self, document_id: str) -> DocumentOut:
         return DocumentOut.of(await service.get_document(document_id))
 
-    @patch("/{document_id:str}", summary="Change a document; send the revision you read")
+    @patch(
+        "/{document_id:str}",
+        summary="Change a document; send the revision you read",
+        problems=(404, 409, 500),
+    )
     async def update(
         self, runtime: NamedDependency[Runtime], document_id: str, data: DocumentUpdate
     ) -> DocumentOut:
         return DocumentOut.of(await service.update_document(runtime, document_id, data))
 
-    @delete("/{document_id:str}", summary="Delete a draft and its files")
+    @delete("/{document_id:str}", summary="Delete a draft and its files", problems=(404, 409))
     async def remove(
         self,
         runtime: NamedDependency[Runtime],
@@ -82,6 +95,7 @@ class DocumentController(Controller):
         "/{document_id:str}/issue",
         status_code=200,
         summary="Issue: take the number, symbol and date",
+        problems=(404, 409, 500),
     )
     async def issue(
         self,
@@ -96,6 +110,7 @@ class DocumentController(Controller):
         "/{document_id:str}/register",
         status_code=200,
         summary="Register an incoming document: arrival number",
+        problems=(404, 409, 500),
     )
     async def register(
         self,

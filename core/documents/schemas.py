@@ -6,7 +6,7 @@ import re
 import reprlib
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, get_args
 
 from pydantic import (
     AfterValidator,
@@ -31,7 +31,9 @@ from core.documents.models import (
     StoredDocument,
     Urgency,
 )
+from core.openapi import optional_without_null
 from core.text import drop_invisible, nfc_deep
+from core.units.tree import IDENTIFIER_PATTERN
 
 _NAMES = reprlib.Repr()
 _NAMES.maxstring = 60
@@ -63,6 +65,9 @@ OrganName = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Visible
 ]
 TypeName = Annotated[str, Field(min_length=1, max_length=100), Visible]
+TypeCode = Annotated[str, StringConstraints(min_length=1, max_length=20)]
+Language = Annotated[str, StringConstraints(min_length=2, max_length=30)]
+Keywords = Annotated[list[Keyword], Field(max_length=50)]
 Section = Annotated[str, StringConstraints(pattern=r"^[A-ZĐ][A-Za-zĐđ0-9]{0,19}$")]
 
 
@@ -160,6 +165,12 @@ def _control_name(character: str) -> str:
     return "NUL (U+0000)" if character == "\x00" else code
 
 
+# Bidirectional embeddings, overrides, isolates and marks reorder how text is shown: a summary or
+# name holding U+202E prints differently from what is stored and searched ("05/QĐ-\u202eDNBU"
+# shows as "05/QĐ-UBND"). Vietnamese text never needs them.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def _check_no_control_characters(data: Any) -> None:
     for path, item in _nodes(data):
         if isinstance(item, str) and (found := _CONTROL.search(item)):
@@ -168,9 +179,16 @@ def _check_no_control_characters(data: Any) -> None:
                 f"contains the control character {_control_name(found.group())}; remove it",
                 None,
             )
+        if isinstance(item, str) and (found := _BIDI.search(item)):
+            _refuse(
+                path,
+                f"contains the bidirectional control character U+{ord(found.group()):04X}, which "
+                "makes text display in another order than it is stored; remove it",
+                None,
+            )
         if isinstance(item, dict):
             for name in item:
-                if isinstance(name, str) and (found := _CONTROL.search(name)):
+                if isinstance(name, str) and (found := _CONTROL.search(name) or _BIDI.search(name)):
                     _refuse(
                         path,
                         f"field name {_NAMES.repr(name)} contains the control character "
@@ -198,34 +216,78 @@ class _Strict(BaseModel):
         data = nfc_deep(data)
         if isinstance(data, dict):  # anything else is refused by pydantic next
             _check_no_control_characters(data)
+            _check_no_null_where_refused(cls, data)
         return data
 
 
-class DocumentFields(_Strict):
-    """Metadata a client may set (Circular 02/2019, D30 App. VI)."""
+def _check_no_null_where_refused(model: type[BaseModel], data: dict[str, Any]) -> None:
+    """Say why a null is refused where a field may be left out (`optional_without_null`):
+    pydantic alone would answer "Input should be a valid string"."""
+    for name, field in model.model_fields.items():
+        refused = field.default is None and not _accepts_none(field.annotation)
+        if refused and name in data and data[name] is None:
+            _refuse(
+                (name,),
+                "cannot be null; leave the field out to keep its value or get its default",
+                None,
+            )
 
-    summary: Summary | None = Field(None, description="Trích yếu (Subject), up to 500 characters")
-    issuing_body: OrganName | None = Field(
-        None, description="Cơ quan ban hành; for outgoing documents defaults to the unit's name"
+
+def _accepts_none(annotation: Any) -> bool:
+    return annotation is None or type(None) in get_args(annotation)
+
+
+class RecipientIn(Recipient):
+    model_config = ConfigDict(extra="forbid")
+
+    organ_id: str | None = Field(
+        None,
+        pattern=IDENTIFIER_PATTERN.pattern,
+        description="Agency identifier code of the recipient (mã định danh), e.g. 000.00.05.H25",
     )
-    language: str | None = Field(None, min_length=2, max_length=30)
+
+
+class SignerIn(Signer):
+    model_config = ConfigDict(extra="forbid")
+
+
+Recipients = Annotated[list[RecipientIn], Field(max_length=500)]
+
+
+class DocumentFields(_Strict):
+    """Metadata a client may set (Circular 02/2019, D30 App. VI).
+
+    A field may be left out; those that always hold a value (summary, language, secrecy…) may
+    not be sent as null, the others' null clears them."""
+
+    summary: Summary = optional_without_null("Trích yếu (Subject), up to 500 characters")
+    issuing_body: OrganName = optional_without_null(
+        "Cơ quan ban hành; for outgoing documents defaults to the unit's name"
+    )
+    language: Language = optional_without_null("Language of the text; default vi")
     page_count: Count | None = Field(None, ge=1, le=999)
-    keywords: list[Keyword] | None = Field(None, max_length=50)
+    keywords: Keywords = optional_without_null("Từ khóa, up to 50")
     description: str | None = Field(None, max_length=500, description="Ghi chú")
-    access_mode: AccessMode | None = None
-    urgency: Urgency | None = None
-    secrecy: Secrecy | None = None
-    signer: Signer | None = None
+    access_mode: AccessMode = optional_without_null("Chế độ sử dụng; default internal")
+    urgency: Urgency = optional_without_null("Mức độ khẩn; default normal")
+    secrecy: Secrecy = optional_without_null(
+        "Độ mật; default none. Secret documents are refused unless the service accepts them"
+    )
+    signer: SignerIn | None = None
     drafting_section: Section | None = Field(
         None, description="Drafting section or field, used in the symbol of a công văn (BNV-VP)"
     )
-    recipients: list[Recipient] | None = Field(None, max_length=500)
-    issued_amount: Count | None = Field(None, ge=1, le=999)
+    recipients: Recipients = optional_without_null("Nơi nhận (outgoing and internal), up to 500")
+    issued_amount: Count | None = Field(
+        None, ge=1, le=999, description="Số lượng bản (outgoing and internal)"
+    )
     due_date: date | None = None
-    original_number: str | None = Field(None, max_length=11, description="Incoming: số")
-    original_symbol: str | None = Field(None, max_length=30, description="Incoming: ký hiệu")
-    original_date: date | None = Field(None, description="Incoming: ngày tháng văn bản")
-    to_places: str | None = Field(None, max_length=1000)
+    original_number: str | None = Field(None, max_length=11, description="Incoming only: số")
+    original_symbol: str | None = Field(None, max_length=30, description="Incoming only: ký hiệu")
+    original_date: date | None = Field(None, description="Incoming only: ngày tháng văn bản")
+    to_places: str | None = Field(
+        None, max_length=1000, description="Incoming only: nơi nhận (ToPlaces)"
+    )
     extra: Extra | None = Field(None, description="Fields defined by the document type")
 
     @field_validator("signer")
@@ -254,13 +316,13 @@ def _check_visible(item: BaseModel, names: tuple[str, ...], loc: tuple[int, ...]
 class DocumentCreate(DocumentFields):
     unit: str = Field(description="Agency identifier code of the unit, e.g. 000.00.00.H25")
     direction: Direction
-    type_code: str = Field(min_length=1, max_length=20)
+    type_code: TypeCode = Field(description="Document type code, see GET /api/v1/document-types")
     summary: Summary = Field(description="Trích yếu (Subject), up to 500 characters")
 
 
 class DocumentUpdate(DocumentFields):
     revision: Count = Field(ge=1, description="The revision you read; a stale one answers 409")
-    type_code: str | None = Field(None, min_length=1, max_length=20)
+    type_code: TypeCode = optional_without_null("Change the document's type (drafts only)")
 
 
 class RevisionOnly(_Strict):

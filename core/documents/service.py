@@ -29,18 +29,11 @@ EDITABLE_AFTER_NUMBERING = frozenset(
 
 MAX_PAGE_SIZE = 200
 
-# Stored fields that always hold a value: a PATCH may change them, not set them to null.
-NOT_NULL = (
-    "summary",
-    "issuing_body",
-    "type_code",
-    "language",
-    "keywords",
-    "access_mode",
-    "urgency",
-    "secrecy",
-    "recipients",
-)
+# Fields that describe only one direction (D30 App. VI Part II): the sender's number, symbol and
+# date and the places it names belong to an incoming document; recipients and the number of
+# copies to an outgoing or internal one. Set on the other direction they would be kept unseen.
+INCOMING_ONLY = ("original_number", "original_symbol", "original_date", "to_places")
+OUTGOING_ONLY = ("recipients", "issued_amount")
 
 
 def unit_or_invalid(runtime: Runtime, code: str, field: str = "unit") -> Unit:
@@ -73,7 +66,8 @@ async def get_document(document_id: str) -> StoredDocument:
 async def create_document(runtime: Runtime, data: DocumentCreate) -> StoredDocument:
     unit = unit_or_invalid(runtime, data.unit)
     doc_type = await type_for_unit(runtime, unit, data.type_code)
-    fields = _given_fields(data)
+    fields = {name: value for name, value in _given_fields(data).items() if value is not None}
+    _check_direction_fields(data.direction, fields)
     _check_secrecy(runtime, fields.get("secrecy"))
     extra = fields.pop("extra", None) or {}
     issuing_body = fields.pop("issuing_body", None) or unit.name
@@ -137,12 +131,6 @@ async def update_document(
     changes.pop("revision")
     if not changes:
         return document  # nothing to change: no new revision
-    emptied = sorted(name for name in NOT_NULL if name in changes and changes[name] is None)
-    if emptied:
-        raise InvalidInput(
-            f"{', '.join(emptied)} cannot be null: leave a field out to keep its value.",
-            errors=[{"field": name, "message": "cannot be null"} for name in emptied],
-        )
     if document.state is not DocumentState.DRAFT:
         locked = sorted(set(changes) - EDITABLE_AFTER_NUMBERING)
         if locked:
@@ -151,8 +139,11 @@ async def update_document(
                 "change. Fix its content with a replacing document (D30 Art. 14).",
                 fields=locked,
             )
+    _check_direction_fields(document.direction, changes)
     _check_secrecy(runtime, changes.get("secrecy"))
-    if "type_code" in changes or "extra" in changes:
+    if document.state is DocumentState.DRAFT:
+        # Checked on every change of a draft, not only when `extra` changes: the type's schema
+        # may have changed since (a plugin upgraded), and a draft must satisfy it to be issued.
         unit = unit_or_invalid(runtime, document.unit)
         doc_type = await type_for_unit(runtime, unit, changes.get("type_code", document.type_code))
         extra = changes.get("extra", document.extra)
@@ -288,6 +279,20 @@ def _given_fields(data: DocumentFields) -> dict[str, Any]:
         for name in ("unit", "direction", "type_code"):
             given.pop(name, None)
     return given
+
+
+def _check_direction_fields(direction: Direction, fields: dict[str, Any]) -> None:
+    """Refuse values in fields the document's direction does not have (null or [] is fine)."""
+    other = INCOMING_ONLY if direction is not Direction.INCOMING else OUTGOING_ONLY
+    misplaced = [name for name in other if fields.get(name) not in (None, [])]
+    if not misplaced:
+        return
+    kind = "incoming" if direction is not Direction.INCOMING else "outgoing and internal"
+    raise InvalidInput(
+        f"{', '.join(misplaced)} belong to {kind} documents only; this one is "
+        f"{direction.value}. Leave them out.",
+        errors=[{"field": name, "message": f"only for {kind} documents"} for name in misplaced],
+    )
 
 
 def _check_secrecy(runtime: Runtime, secrecy: Secrecy | None) -> None:

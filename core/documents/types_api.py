@@ -6,15 +6,18 @@ import json
 from typing import Any
 
 import anyio.to_thread
-from litestar import Controller, get, patch, post
+from beanie import PydanticObjectId
+from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
+from pydantic import BaseModel, Field
 from pymongo.errors import DuplicateKeyError
 
-from core.documents.models import CustomDocumentType
+from core.documents.models import CustomDocumentType, StoredDocument
 from core.documents.schemas import DocumentTypeCreate, DocumentTypeOut, DocumentTypeUpdate
 from core.documents.service import unit_or_invalid
 from core.documents.types import DocumentType, check_type_schema, plugin_types, types_for_unit
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, HosoError, InvalidInput, NotFound
+from core.openapi import API_PREFIX, LOCATION, created_at
 from core.runtime import Runtime
 
 
@@ -32,17 +35,22 @@ class DocumentTypeController(Controller):
     path = "/document-types"
     tags = ["document types"]
 
-    @get("/", summary="The document types of a unit (its plugins' and its own)")
+    @get("/", summary="The document types of a unit (its plugins' and its own)", problems=(500,))
     async def list_types(
         self, runtime: NamedDependency[Runtime], unit: str
     ) -> list[DocumentTypeOut]:
         found = await types_for_unit(runtime, unit_or_invalid(runtime, unit))
         return [_out(doc_type) for doc_type in found.values()]
 
-    @post("/", summary="Define a document type for a unit and the units below it")
+    @post(
+        "/",
+        summary="Define a document type for a unit and the units below it",
+        problems=(409, 500),
+        response_headers=[LOCATION],
+    )
     async def create_type(
         self, runtime: NamedDependency[Runtime], data: DocumentTypeCreate
-    ) -> DocumentTypeOut:
+    ) -> Response[DocumentTypeOut]:
         unit = unit_or_invalid(runtime, data.unit)
         # Linear, but a large schema still takes a moment: keep it off the event loop.
         await anyio.to_thread.run_sync(check_type_schema, data.extra_schema)
@@ -67,9 +75,16 @@ class DocumentTypeController(Controller):
             await stored.insert()
         except DuplicateKeyError:
             raise Conflict(f"Unit {unit.code} already defines type {data.code}.") from None
-        return _out(_as_type(stored))
+        # Where the type can be changed; it is read in the list of its unit's types.
+        return created_at(
+            f"{API_PREFIX}/document-types/{unit.code}/{data.code}", _out(_as_type(stored))
+        )
 
-    @patch("/{unit:str}/{code:str}", summary="Change a type defined through the API")
+    @patch(
+        "/{unit:str}/{code:str}",
+        summary="Change a type defined through the API",
+        problems=(404, 409, 500),
+    )
     async def update_type(
         self, runtime: NamedDependency[Runtime], unit: str, code: str, data: DocumentTypeUpdate
     ) -> DocumentTypeOut:
@@ -89,10 +104,47 @@ class DocumentTypeController(Controller):
             changes["symbol"] = data.symbol
         if data.extra_schema is not None:
             await anyio.to_thread.run_sync(check_type_schema, data.extra_schema)
+            await _check_documents_still_fit(runtime, stored, data.extra_schema)
             changes["extra_schema_json"] = json.dumps(data.extra_schema, ensure_ascii=False)
         changes["updated_at"] = runtime.clock()
         await stored.set(changes)
         return _out(_as_type(stored))
+
+
+# The documents of the type named in a refusal: enough to find them, not a flood.
+DOCUMENTS_NAMED = 5
+
+
+async def _check_documents_still_fit(
+    runtime: Runtime, stored: CustomDocumentType, schema: dict[str, Any]
+) -> None:
+    """A new schema must still fit the drafts and numbered documents already of the type:
+    otherwise they could neither be edited nor be read against their type (409, naming them)."""
+    units = [unit.code for unit in runtime.units.subtree(stored.unit)]
+    changed = DocumentType(stored.code, stored.name, stored.symbol, schema)
+    misfits: list[str] = []
+    query = {"unit": {"$in": units}, "type_code": stored.code}
+    async for document in StoredDocument.find(query, projection_model=_ExtraOnly):
+        try:
+            await changed.validate_extra(document.extra)
+        except HosoError:
+            misfits.append(str(document.id))
+    if misfits:
+        named = ", ".join(misfits[:DOCUMENTS_NAMED])
+        more = (
+            f" and {len(misfits) - DOCUMENTS_NAMED} more" if len(misfits) > DOCUMENTS_NAMED else ""
+        )
+        raise Conflict(
+            f"{len(misfits)} document(s) of type {stored.code} would no longer fit the new "
+            f"extra_schema ({named}{more}). Change their extra fields first, or keep the schema "
+            "accepting them (add fields as optional).",
+            documents=misfits[:DOCUMENTS_NAMED],
+        )
+
+
+class _ExtraOnly(BaseModel):
+    id: PydanticObjectId = Field(alias="_id")
+    extra: dict[str, Any] = Field(default_factory=dict)
 
 
 def _as_type(stored: CustomDocumentType) -> DocumentType:

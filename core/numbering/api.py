@@ -32,7 +32,7 @@ class RegisterController(Controller):
     path = "/units/{code:str}/registers"
     tags = ["registers"]
 
-    @get("/", summary="Registers of a unit that have entries, by year")
+    @get("/", summary="Registers of a unit that have entries, by year", problems=(404,))
     async def list_registers(
         self, runtime: NamedDependency[Runtime], code: str
     ) -> list[dict[str, object]]:
@@ -40,7 +40,11 @@ class RegisterController(Controller):
             raise NotFound(f"There is no unit {code!r}; see GET /api/v1/units.")
         return await register_summary(code)
 
-    @get("/{register_code:str}/{year:int}", summary="Every number taken in a register in a year")
+    @get(
+        "/{register_code:str}/{year:int}",
+        summary="Every number taken in a register in a year",
+        problems=(404,),
+    )
     async def get_register(
         self,
         runtime: NamedDependency[Runtime],

@@ -43,7 +43,7 @@ class UnitController(Controller):
     path = "/units"
     tags = ["units"]
 
-    @get("/", summary="All units, parents before children")
+    @get("/", summary="All units, parents before children", problems=(404,))
     async def list_units(
         self, runtime: NamedDependency[Runtime], level: str | None = None, parent: str | None = None
     ) -> list[UnitOut]:
@@ -57,11 +57,11 @@ class UnitController(Controller):
             _unit(runtime, parent)
         return [UnitOut.of(unit) for unit in units if level is None or unit.level == level]
 
-    @get("/{code:str}", summary="One unit")
+    @get("/{code:str}", summary="One unit", problems=(404,))
     async def get_unit(self, runtime: NamedDependency[Runtime], code: str) -> UnitOut:
         return UnitOut.of(_unit(runtime, code))
 
-    @get("/{code:str}/subtree", summary="A unit and every unit below it")
+    @get("/{code:str}/subtree", summary="A unit and every unit below it", problems=(404,))
     async def subtree(self, runtime: NamedDependency[Runtime], code: str) -> list[UnitOut]:
         _unit(runtime, code)
         return [UnitOut.of(unit) for unit in runtime.units.subtree(code)]

@@ -1,0 +1,232 @@
+"""The OpenAPI document is the contract front-ends generate clients from: make it say the truth.
+
+Litestar builds the document from the handlers, but loses what pydantic knows (patterns, `maxItems`
+of lists, which fields may be null) and documents every error as a 400 in its own JSON shape. After
+the app is built, `finalize_openapi` rewrites the parts that would mislead a client:
+
+- every model's schema is pydantic's own JSON Schema, the one requests are validated with;
+- errors are RFC 9457 problem details (`application/problem+json`, the `ProblemDetails` schema),
+  one response per status the operation can really answer. A handler names the statuses only it
+  knows (`problems=(404, 409)` in its decorator); those every operation of a kind shares are added
+  here by rule, so a new endpoint cannot forget them;
+- a request body that may be left out (`data: ... = None`) is not marked required.
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any, TypeVar, get_args, get_origin
+
+from litestar import Litestar, Response
+from litestar._openapi.plugin import OpenAPIPlugin
+from litestar.datastructures import ResponseHeader
+from litestar.openapi.spec import (
+    OpenAPI,
+    OpenAPIFormat,
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Reference,
+    RequestBody,
+    Schema,
+)
+from litestar.routes import HTTPRoute
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
+
+from core.problems import PROBLEM_JSON
+
+API_PREFIX = "/api/v1"
+T = TypeVar("T")
+
+# Litestar gives a documentation-only header no schema: `finalize_openapi` adds it.
+LOCATION = ResponseHeader(
+    name="Location",
+    description="Where the created item can be read (a path on this service)",
+    documentation_only=True,
+    required=True,
+)
+LOCATION_SCHEMA = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.URI_REFERENCE)
+
+
+def created_at(location: str, body: T) -> Response[T]:
+    """A 201 answer that says where the created item lives (RFC 9110 §15.3.2)."""
+    return Response(body, status_code=201, headers={"Location": location})
+
+
+def optional_without_null(description: str) -> Any:
+    """A field that may be left out but never sent as null: pydantic never validates the default
+    None, so an explicit null is refused, and `ContractSchema` shows no `"default": null`."""
+    return Field(None, description=description)
+
+
+class ContractSchema(GenerateJsonSchema):
+    """Pydantic's JSON Schema, without `"default": null` on fields that refuse null (it would
+    tell a client generator to send null)."""
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
+        json_schema = super().default_schema(schema)
+        if schema.get("default", ...) is None and not _allows_null(json_schema):
+            json_schema.pop("default", None)
+        return json_schema
+
+
+def _allows_null(schema: dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    return any(_allows_null(option) for option in schema.get("anyOf", []) + schema.get("oneOf", []))
+
+
+class FieldError(BaseModel):
+    field: str = Field(
+        description="Where the problem is: a body field (`extra.code`, `recipients.0.organ_id`), "
+        "a query parameter or a multipart part"
+    )
+    message: str
+
+
+class ProblemDetails(BaseModel):
+    """An error, as RFC 9457 problem details. `detail` is written for a person to act on."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field("about:blank", description="Always about:blank: `status` says the kind")
+    title: str = Field(description="Short name of the status, such as 'Invalid input'")
+    status: int = Field(ge=400, le=599)
+    detail: str = Field(description="What happened, why, and what to do")
+    errors: list[FieldError] = optional_without_null("Each wrong field, when there are some")
+    current_revision: int = optional_without_null(
+        "409 on a stale revision: the document's revision now"
+    )
+    fields: list[str] = optional_without_null(
+        "409 on a numbered document: the fields that can no longer change"
+    )
+
+
+PROBLEM_DESCRIPTIONS = {
+    400: "The request could not be read: the body is not JSON, not a JSON object, or nested "
+    "too deeply. Nothing was changed.",
+    404: "No such item (or a malformed id). Nothing was changed.",
+    409: "The request conflicts with the item's state: a stale revision, a document already "
+    "numbered, a code already taken. `detail` says which; nothing was changed.",
+    413: "The request body is larger than the service accepts. Nothing was changed.",
+    415: "The body has a media type this operation does not take. Nothing was changed.",
+    416: "The requested byte range lies outside the file.",
+    422: "Some values are wrong: `errors` names each field. Nothing was changed.",
+    500: "A plugin of the unit failed or answered something unusable; `detail` names it. "
+    "Nothing was changed; tell whoever runs the service.",
+    503: "The database or the file store is not answering. Try again in a moment.",
+}
+
+
+def finalize_openapi(app: Litestar) -> None:
+    """Rewrite the app's OpenAPI document in place (call once, after the app is built)."""
+    openapi = app.plugins.get(OpenAPIPlugin).provide_openapi()
+    models: set[type[BaseModel]] = {ProblemDetails}
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        path_item = (openapi.paths or {}).get(route.path_format or "/")
+        if path_item is None:
+            continue
+        for method, (handler, _) in route.route_handler_map.items():
+            operation = getattr(path_item, method.lower(), None)
+            if not isinstance(operation, Operation):
+                continue
+            signature = handler.parsed_fn_signature
+            models.update(_models_in(signature.return_type.annotation))
+            data = signature.parameters.get("data")
+            if data is not None:
+                models.update(_models_in(data.annotation))
+                _fix_request_body(operation, data)
+            _set_problem_responses(operation, handler, route, has_body=data is not None)
+    _use_pydantic_schemas(openapi, models)
+
+
+def _set_problem_responses(
+    operation: Operation, handler: Any, route: HTTPRoute, *, has_body: bool
+) -> None:
+    responses = operation.responses or {}
+    for status in [code for code in responses if int(code) >= 400]:
+        del responses[status]  # Litestar's own error shapes: not what the service sends
+    for response in responses.values():
+        if isinstance(response, OpenAPIResponse) and response.headers:
+            for name, header in response.headers.items():
+                if name == LOCATION.name and isinstance(header, OpenAPIHeader):
+                    header.schema = LOCATION_SCHEMA
+    statuses = set(handler.opt.get("problems", ()))
+    if route.path.startswith(API_PREFIX):
+        statuses.add(503)
+        if has_body:
+            statuses.update({400, 413, 422})
+        if any(p.param_in == "query" for p in operation.parameters or []):
+            statuses.add(422)
+    for status in sorted(statuses):
+        responses[str(status)] = problem_response(status)
+    operation.responses = responses
+
+
+def problem_response(status: int) -> OpenAPIResponse:
+    return OpenAPIResponse(
+        description=PROBLEM_DESCRIPTIONS[status],
+        content={
+            PROBLEM_JSON: OpenAPIMediaType(
+                schema=Reference(ref=f"#/components/schemas/{ProblemDetails.__name__}")
+            )
+        },
+    )
+
+
+def _fix_request_body(operation: Operation, data: Any) -> None:
+    """A body declared `X | None = None` may be left out: not required, and its schema is X."""
+    body = operation.request_body
+    if not isinstance(body, RequestBody) or not data.has_default:
+        return
+    body.required = False
+    for media in (body.content or {}).values():
+        schema = media.schema
+        if isinstance(schema, Schema) and schema.one_of:
+            kept = [s for s in schema.one_of if not (isinstance(s, Schema) and s.type == "null")]
+            if len(kept) == 1:
+                media.schema = kept[0]
+
+
+def _models_in(annotation: Any) -> set[type[BaseModel]]:
+    """Pydantic models named in a type: `list[FileOut]`, `RevisionOnly | None`, Annotated…"""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return {annotation}
+    found: set[type[BaseModel]] = set()
+    if get_origin(annotation) is not None or isinstance(annotation, types.UnionType):
+        for argument in get_args(annotation):
+            found |= _models_in(argument)
+    return found
+
+
+class _RawSchema(Schema):
+    """A schema written out as given: pydantic's JSON Schema, which Litestar's spec classes would
+    reshape (they drop every `null`, so `"default": null` would vanish)."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        super().__init__()
+        self.raw = raw
+
+    def to_schema(self) -> dict[str, Any]:
+        return self.raw
+
+
+def _use_pydantic_schemas(openapi: OpenAPI, models: set[type[BaseModel]]) -> None:
+    components = openapi.components
+    schemas: dict[str, Any] = dict(components.schemas or {})
+    template = "#/components/schemas/{model}"
+    for model in sorted(models, key=lambda m: m.__name__):
+        schema = model.model_json_schema(
+            ref_template=template, mode="validation", schema_generator=ContractSchema
+        )
+        for name, definition in schema.pop("$defs", {}).items():
+            schemas[name] = _RawSchema(definition)
+        schemas[model.__name__] = _RawSchema(schema)
+    components.schemas = dict(sorted(schemas.items()))
