@@ -28,6 +28,7 @@ from litestar.openapi.spec import (
     OpenAPIResponse,
     OpenAPIType,
     Operation,
+    Parameter,
     Reference,
     RequestBody,
     Schema,
@@ -160,14 +161,32 @@ def _set_problem_responses(
                     header.schema = LOCATION_SCHEMA
     statuses = set(handler.opt.get("problems", ()))
     if route.path.startswith(API_PREFIX):
-        statuses.add(503)
-        if has_body:
-            statuses.update({400, 413, 422})
-        if any(p.param_in == "query" for p in operation.parameters or []):
-            statuses.add(422)
+        statuses.update(_statuses_by_rule(operation, has_body=has_body))
     for status in sorted(statuses):
         responses[str(status)] = problem_response(status)
     operation.responses = responses
+
+
+def _statuses_by_rule(operation: Operation, *, has_body: bool) -> set[int]:
+    """What every API operation of a kind can answer, whatever its handler says."""
+    statuses = {503}  # the database or the file store does not answer
+    parameters = [p for p in operation.parameters or [] if isinstance(p, Parameter)]
+    if has_body:
+        statuses |= {400, 413, 422}  # not JSON / too large / wrong fields
+    if any(p.param_in == "path" for p in parameters):
+        statuses.add(404)  # an id or code that names nothing
+    if any(p.param_in == "query" for p in parameters):
+        statuses.add(422)  # a query value of the wrong kind
+    if any(p.param_in == "query" and p.required for p in parameters):
+        statuses.add(400)  # a required query parameter left out
+    if any(p.param_in == "path" and _constrained(p.schema) for p in parameters):
+        statuses.add(422)  # a path value out of range ({year} 1900-9999)
+    return statuses
+
+
+def _constrained(schema: Any) -> bool:
+    limits = ("minimum", "maximum", "pattern", "enum", "max_length", "min_length")
+    return isinstance(schema, Schema) and any(getattr(schema, name) is not None for name in limits)
 
 
 def problem_response(status: int) -> OpenAPIResponse:

@@ -18,6 +18,7 @@ from core.documents.schemas import (
     DocumentUpdate,
     RevisionOnly,
 )
+from core.errors import InvalidInput
 from core.openapi import API_PREFIX, LOCATION, created_at
 from core.runtime import Runtime
 
@@ -32,7 +33,7 @@ class DocumentController(Controller):
         problems=(409, 500),
         response_headers=[LOCATION],
     )
-    async def create(
+    async def create_document(
         self, runtime: NamedDependency[Runtime], data: DocumentCreate
     ) -> Response[DocumentOut]:
         document = await service.create_document(runtime, data)
@@ -43,20 +44,52 @@ class DocumentController(Controller):
     async def list_documents(
         self,
         runtime: NamedDependency[Runtime],
-        unit: str | None = None,
+        unit: Annotated[
+            str | None,
+            QueryParameter(description="Documents of this unit (agency identifier code) only"),
+        ] = None,
+        subtree: Annotated[
+            bool, QueryParameter(description="With `unit`: the units below it too")
+        ] = False,
         direction: Direction | None = None,
-        type_code: Annotated[str | None, QueryParameter(name="type")] = None,
+        type_code: Annotated[
+            str | None, QueryParameter(name="type", description="Document type code, e.g. QD")
+        ] = None,
         doc_state: Annotated[DocumentState | None, QueryParameter(name="state")] = None,
-        date_from: date | None = None,
-        date_to: date | None = None,
-        q: str | None = Parameter(default=None, max_length=200, description="Text in the summary"),
-        cursor: str | None = None,
+        date_from: Annotated[
+            date | None,
+            QueryParameter(
+                description="Issued (outgoing, internal) or arrived (incoming) on or after this "
+                "day; drafts have neither date and are left out"
+            ),
+        ] = None,
+        date_to: Annotated[
+            date | None, QueryParameter(description="Issued or arrived on or before this day")
+        ] = None,
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=200,
+                description="Text in the summary, with or without diacritics "
+                "(quyet dinh finds Quyết định)",
+            ),
+        ] = None,
+        cursor: Annotated[
+            str | None, QueryParameter(description="`next_cursor` of the previous page")
+        ] = None,
         limit: int = Parameter(default=50, ge=1, le=service.MAX_PAGE_SIZE),
     ) -> DocumentPage:
+        units = None
         if unit is not None:
             service.unit_or_invalid(runtime, unit)
+            units = [u.code for u in runtime.units.subtree(unit)] if subtree else [unit]
+        elif subtree:
+            raise InvalidInput(
+                "subtree needs a unit: say whose units below to include.",
+                errors=[{"field": "subtree", "message": "only with unit"}],
+            )
         items, next_cursor = await service.list_documents(
-            unit=unit,
+            units=units,
             direction=direction,
             type_code=type_code,
             state=doc_state,
@@ -77,13 +110,13 @@ class DocumentController(Controller):
         summary="Change a document; send the revision you read",
         problems=(404, 409, 500),
     )
-    async def update(
+    async def update_document(
         self, runtime: NamedDependency[Runtime], document_id: str, data: DocumentUpdate
     ) -> DocumentOut:
         return DocumentOut.of(await service.update_document(runtime, document_id, data))
 
     @delete("/{document_id:str}", summary="Delete a draft and its files", problems=(404, 409))
-    async def remove(
+    async def delete_document(
         self,
         runtime: NamedDependency[Runtime],
         document_id: str,
@@ -97,7 +130,7 @@ class DocumentController(Controller):
         summary="Issue: take the number, symbol and date",
         problems=(404, 409, 500),
     )
-    async def issue(
+    async def issue_document(
         self,
         runtime: NamedDependency[Runtime],
         document_id: str,
@@ -112,7 +145,7 @@ class DocumentController(Controller):
         summary="Register an incoming document: arrival number",
         problems=(404, 409, 500),
     )
-    async def register(
+    async def register_document(
         self,
         runtime: NamedDependency[Runtime],
         document_id: str,

@@ -79,7 +79,10 @@ def _json_integer(value: Any) -> Any:
     return value
 
 
-Count = Annotated[int, BeforeValidator(_json_integer)]
+# The limits come before the check so that pydantic writes them into the JSON Schema.
+# D30 App. VI keeps page and copy counts in three digits (N3).
+SmallCount = Annotated[int, Field(ge=1, le=999), BeforeValidator(_json_integer)]
+Revision = Annotated[int, Field(ge=1), BeforeValidator(_json_integer)]
 
 # What the database can store: MongoDB refuses documents nested deeper than 100 levels (far less
 # already makes no sense for metadata), names holding NUL and whole numbers past 64 bits; FerretDB
@@ -265,7 +268,7 @@ class DocumentFields(_Strict):
         "Cơ quan ban hành; for outgoing documents defaults to the unit's name"
     )
     language: Language = optional_without_null("Language of the text; default vi")
-    page_count: Count | None = Field(None, ge=1, le=999)
+    page_count: SmallCount | None = Field(None, description="Số trang")
     keywords: Keywords = optional_without_null("Từ khóa, up to 50")
     description: str | None = Field(None, max_length=500, description="Ghi chú")
     access_mode: AccessMode = optional_without_null("Chế độ sử dụng; default internal")
@@ -278,8 +281,8 @@ class DocumentFields(_Strict):
         None, description="Drafting section or field, used in the symbol of a công văn (BNV-VP)"
     )
     recipients: Recipients = optional_without_null("Nơi nhận (outgoing and internal), up to 500")
-    issued_amount: Count | None = Field(
-        None, ge=1, le=999, description="Số lượng bản (outgoing and internal)"
+    issued_amount: SmallCount | None = Field(
+        None, description="Số lượng bản (outgoing and internal)"
     )
     due_date: date | None = None
     original_number: str | None = Field(None, max_length=11, description="Incoming only: số")
@@ -321,12 +324,12 @@ class DocumentCreate(DocumentFields):
 
 
 class DocumentUpdate(DocumentFields):
-    revision: Count = Field(ge=1, description="The revision you read; a stale one answers 409")
+    revision: Revision = Field(description="The revision you read; a stale one answers 409")
     type_code: TypeCode = optional_without_null("Change the document's type (drafts only)")
 
 
 class RevisionOnly(_Strict):
-    revision: Count | None = Field(None, ge=1, description="If given, must be the current revision")
+    revision: Revision | None = Field(None, description="If given, must be the current revision")
 
 
 class DocumentOut(BaseModel):

@@ -215,7 +215,7 @@ async def save_changes(
 
 async def list_documents(
     *,
-    unit: str | None,
+    units: list[str] | None,
     direction: Direction | None,
     type_code: str | None,
     state: DocumentState | None,
@@ -226,8 +226,8 @@ async def list_documents(
     limit: int,
 ) -> tuple[list[StoredDocument], str | None]:
     query: dict[str, Any] = {}
-    if unit:
-        query["unit"] = unit
+    if units is not None:
+        query["unit"] = units[0] if len(units) == 1 else {"$in": units}
     if direction:
         query["direction"] = direction.value
     if type_code:

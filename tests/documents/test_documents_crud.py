@@ -19,6 +19,7 @@ from tests.documents.conftest import (
     HOME_AFFAIRS,
     PROBLEM_JSON,
     PROVINCE,
+    assert_problem,
     count_documents,
     create,
     incoming,
@@ -354,6 +355,24 @@ async def test_list_filters_by_unit(client: AsyncTestClient) -> None:
 
     assert await listed_ids(client, unit=FINANCE) == {finance["id"]}
     assert await listed_ids(client, unit=PROVINCE) == {province["id"]}  # not the units below
+
+
+async def test_list_with_subtree_takes_the_units_below_too(client: AsyncTestClient) -> None:
+    province = await create(client, outgoing(unit=PROVINCE))
+    finance = await create(client, outgoing(unit=FINANCE))
+    commune = await create(client, outgoing(unit=COMMUNE))
+
+    everything = await listed_ids(client, unit=PROVINCE, subtree="true")
+    district = await listed_ids(client, unit="000.00.35.H25", subtree="true")
+
+    assert everything == {province["id"], finance["id"], commune["id"]}
+    assert district == {commune["id"]}
+
+
+async def test_list_with_subtree_but_no_unit_answers_422(client: AsyncTestClient) -> None:
+    response = await client.get("/api/v1/documents", params={"subtree": "true"})
+
+    assert_problem(response, 422, "subtree")
 
 
 async def test_list_filters_by_direction(client: AsyncTestClient) -> None:
