@@ -11,9 +11,11 @@ A plugin is a module or object with functions marked by `hookimpl`:
 
 Rules that hold for every hook:
 
-- Hooks are called per unit: a call for a unit reaches only the plugins that unit turns on in
-  `config/units.toml` (inherited down the units tree). `unit` is a `core.units.tree.Unit`; read your
-  settings for that unit with `unit.settings_for("<your plugin name>")`.
+- Hooks are called per unit (all but `hoso_settings_schema`): a call for a unit reaches only the
+  plugins that unit turns on in `config/units.toml` (inherited down the units tree). `unit` is a
+  `core.units.tree.Unit` (`code`, `name`, `abbreviation`, `level`, `parent`); read your settings for
+  that unit with `unit.settings_for("<your plugin name>")`: a dict, already checked against what
+  `hoso_settings_schema` declares, with its defaults filled in.
 - Arguments only ever get added, never renamed or removed; accept the ones you need.
 - "firstresult" hooks stop at the first implementation that returns something other than None, the
   most recently registered plugin first: a unit's own plugin overrides the Decree 30 defaults by
@@ -25,11 +27,35 @@ from __future__ import annotations
 from typing import Any
 
 import pluggy
+from pydantic import BaseModel
 
 PROJECT_NAME = "hoso"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def hoso_settings_schema() -> dict[str, Any] | type[BaseModel] | None:
+    """What this plugin accepts as per-unit settings (`[unit.plugins.<name>]` in units.toml).
+
+    Called once at start (`create_app`, and `hoso config check`) for every installed plugin,
+    whether or not a unit turns it on; it gets no arguments. Return a JSON Schema (Draft 2020-12,
+    a dict) of the settings table, or a pydantic model class, or None.
+
+    Every unit's settings for the plugin, after inheritance, are checked against it: a wrong type,
+    a missing required value, or a key the declaration does not name stops the start with one line
+    naming the units file, the unit, the plugin and the key. Keys the declaration does not name
+    are refused unless it allows them itself (`additionalProperties` or `unevaluatedProperties`
+    in the schema; `extra="allow"` in the model). An invalid schema stops the start too.
+
+    Then `unit.settings_for(name)` returns a dict with the declared defaults filled in: the
+    `default` of each top-level property of the schema, or, for a model,
+    `model_validate(settings).model_dump(by_alias=True)` (the model's conversions apply).
+
+    A plugin that does not implement this hook, or returns None, accepts no settings: any key
+    written for it is refused. All results are collected, each credited to its plugin.
+    """
 
 
 @hookspec
@@ -52,7 +78,9 @@ def hoso_number_register(unit: Any, document: dict[str, Any]) -> str | None:
     """The register (sổ) that numbers `document` in `unit`.
 
     Called when a document is issued (outgoing) or registered (incoming). `document` is the
-    document's data as the API shows it (`direction`, `type_code`, `secrecy`, …). Return a register
+    document's data as the API shows it (`GET /api/v1/documents/{id}`, JSON types: dates as ISO
+    strings), while it is still a draft: `direction`, `type_code`, `type_symbol`, `secrecy`,
+    `urgency`, `drafting_section`, `extra`… (the README lists every key). Return a register
     key such as "outgoing", "incoming" or "outgoing-secret"; numbers run from 1 each calendar year
     within one (unit, register). firstresult: stops at the first non-None result.
     """
@@ -63,6 +91,11 @@ def hoso_format_document_number(
     unit: Any, document: dict[str, Any], number: int, register: str
 ) -> dict[str, str] | None:
     """The printed number and symbol of `document`, which has taken `number` in `register`.
+
+    Called when an outgoing or internal document is issued: first with `number` 1 as a dry run
+    before a number is taken (a broken plugin fails before using one), then with the number taken
+    (again if writing it is retried). Not called for incoming documents, which get an arrival
+    number only. `document` is as in `hoso_number_register`.
 
     Return `{"number": "05", "symbol": "QĐ-UBND"}`; the service shows them as `Số: 05/QĐ-UBND`
     (D30 Art. 15, App. I). firstresult: stops at the first non-None result.

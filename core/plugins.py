@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
@@ -11,10 +12,13 @@ import pluggy
 
 from core import hookspecs
 from core.errors import HosoError
+from core.plugin_settings import check_unit_settings, declarations_from
 from core.settings import ConfigError
 from core.units.tree import Unit, UnitTree
 
 ENTRY_POINT_GROUP = "hoso"
+
+logger = logging.getLogger("hoso")
 
 # Plugins that ship with the core, by the name units use to turn them on.
 BUILTIN_PLUGINS: dict[str, str] = {
@@ -180,6 +184,9 @@ def _call(impl: Any, hook_name: str, kwargs: dict[str, Any]) -> Any:
     try:
         return impl.function(*[kwargs[name] for name in impl.argnames])
     except Exception as exc:
+        # The answer names the plugin and the error; the traceback is for whoever runs the
+        # service, in the log, never in the response.
+        logger.exception("plugin '%s' failed in %s", impl.plugin_name, hook_name)
         raise PluginError(
             f"Plugin '{impl.plugin_name}' failed in {hook_name}: {type(exc).__name__}: {exc}. "
             "The request was not carried out; tell whoever runs the service."
@@ -193,6 +200,12 @@ REQUIRED_HOOKS = {
 
 
 def create_plugin_host(units: UnitTree) -> PluginHost:
+    """Load the plugins and check the units' use of them; raise `ConfigError` in one line.
+
+    Every unit's settings are checked against what its plugins declare
+    (`hoso_settings_schema`), and replaced in `units` by the same settings with the declared
+    defaults filled in.
+    """
     manager, versions = load_plugins()
     known = {name for name, _ in manager.list_name_plugin()}
     for unit in units:
@@ -202,6 +215,11 @@ def create_plugin_host(units: UnitTree) -> PluginHost:
                 f"units file {units.source}: unit {unit.code} turns on unknown plugin(s) "
                 f"{', '.join(unknown)}; installed: {', '.join(sorted(known))}"
             )
+    try:
+        answers = call_in_registration_order(manager.hook.hoso_settings_schema)
+    except PluginError as exc:
+        raise ConfigError(exc.detail) from None
+    check_unit_settings(declarations_from(answers), units)
     host = PluginHost(manager, units, versions)
     for unit in units:
         hooks = host.for_unit(unit)

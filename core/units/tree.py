@@ -2,7 +2,9 @@
 
 Plugins and their settings are inherited down the tree (province → department/district → commune).
 A unit's own `[unit.plugins.<name>]` table is merged over what it inherits (its keys win), and
-`<name> = false` turns an inherited plugin off for that unit and everything below it.
+`<name> = false` turns an inherited plugin off for that unit and everything below it. A unit's level
+comes after its parent's in `levels`. The settings are checked against what each plugin declares,
+and completed with its defaults, by the plugin host (`core.plugin_settings`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +65,9 @@ class Unit:
     plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def settings_for(self, plugin_name: str) -> dict[str, Any]:
-        """This unit's settings for one plugin (empty when the plugin has none or is off)."""
+        """This unit's settings for one plugin, after inheritance; once the plugin host has
+        checked them (`core.plugin_settings`), with the plugin's declared defaults filled in.
+        Empty when the plugin is off for this unit."""
         return dict(self.plugins.get(plugin_name, {}))
 
 
@@ -100,6 +104,17 @@ class UnitTree:
 
     def units_with_plugin(self, plugin_name: str) -> list[Unit]:
         return [unit for unit in self._units.values() if plugin_name in unit.plugins]
+
+    def replace_settings(self, settings: dict[str, dict[str, dict[str, Any]]]) -> None:
+        """Put checked settings (unit code → plugin → settings) in place of those read.
+
+        Only the settings change: which plugins each unit turns on stays as it is.
+        """
+        for code, plugins in settings.items():
+            unit = self._units[code]
+            if set(plugins) != set(unit.plugins):
+                raise ValueError(f"settings for unit {code} name other plugins than it turns on")
+            self._units[code] = replace(unit, plugins=plugins)
 
 
 def load_unit_tree(path: Path) -> UnitTree:
@@ -140,6 +155,8 @@ def build_unit_tree(parsed: UnitsFile, source: Path | None = None) -> UnitTree:
     units: list[Unit] = []
     for code in _parents_first(entries, where):
         entry = entries[code]
+        if entry.parent is not None:
+            _check_level_below(entry, entries[entry.parent], parsed.levels, where)
         inherited = next((u.plugins for u in units if u.code == entry.parent), {})
         units.append(
             Unit(
@@ -152,6 +169,16 @@ def build_unit_tree(parsed: UnitsFile, source: Path | None = None) -> UnitTree:
             )
         )
     return UnitTree(units, parsed.levels, source)
+
+
+def _check_level_below(entry: UnitEntry, parent: UnitEntry, levels: list[str], where: str) -> None:
+    """A commune sits below a district, never above it: levels run from the top of the list."""
+    if levels.index(entry.level) <= levels.index(parent.level):
+        raise ConfigError(
+            f"{where}: unit {entry.code} has level '{entry.level}' but its parent {parent.code} "
+            f"has level '{parent.level}'; a unit's level must come after its parent's in "
+            f"levels ({', '.join(levels)})"
+        )
 
 
 def _parents_first(entries: dict[str, UnitEntry], where: str) -> list[str]:

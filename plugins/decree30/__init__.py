@@ -17,6 +17,30 @@ hookimpl = pluggy.HookimplMarker("hoso")
 _SYMBOLS = {code: symbol for code, _, symbol in STANDARD_TYPES}
 SECRET_REGISTER = "outgoing-secret"
 
+SETTINGS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "record_numbering": {
+            "enum": ["whole_list", "per_heading"],
+            "default": "per_heading",
+            "description": "Records numbered through the whole list, or from 01 in each big "
+            "heading (D30 App. V)",
+        },
+        "secret_symbol_suffix": {
+            "type": "string",
+            "pattern": "^[A-ZĐ][A-Za-zĐđ0-9]{0,9}$",
+            "default": "M",
+            "description": "Appended to the symbol of the secret series: 01/QĐ-UBND-M",
+        },
+    },
+    "additionalProperties": False,
+}
+
+
+@hookimpl
+def hoso_settings_schema() -> dict[str, Any]:
+    return SETTINGS_SCHEMA
+
 
 def format_ordinal(number: int) -> str:
     """Numbers below 10 take a leading zero (`05`), others not (`15`, `123`) — D30 Art. 15."""
@@ -55,7 +79,7 @@ def hoso_format_document_number(
         # Number and symbol are unique within the year (Art. 15), yet the secret series restarts
         # at 01 too: its symbol carries a marker so the two series never print the same text.
         # The marker is our choice (unverified): set `secret_symbol_suffix` to the agency's own.
-        suffix = unit.settings_for("decree30").get("secret_symbol_suffix", "M")
+        suffix = unit.settings_for("decree30")["secret_symbol_suffix"]
         symbol = f"{symbol}-{suffix}"
     return {"number": format_ordinal(number), "symbol": symbol}
 
@@ -74,9 +98,8 @@ def hoso_format_record_code(unit: Any, record: dict[str, Any], year: int, ordina
 def hoso_record_list_template(unit: Any, year: int) -> dict[str, Any]:
     # D30 App. V: headings follow the organisation or the fields of work; numbering either runs
     # through the whole list or restarts in each big heading (the agency chooses).
-    settings = unit.settings_for("decree30")
     return {
-        "numbering": settings.get("record_numbering", "per_heading"),
+        "numbering": unit.settings_for("decree30")["record_numbering"],
         "headings": [
             {"symbol": "TH", "title": "Tổng hợp", "headings": [], "records": []},
         ],

@@ -7,7 +7,7 @@ a symbol of its own too, or two decisions could print the same `Số: 05/QĐ-SNV
 (D30 Art. 15: number and symbol are unique within the year), so the register's abbreviation is
 appended: `05/QĐ-SNV-TĐKT`.
 
-Settings (config/units.toml, `[unit.plugins.ha_tinh_home_affairs]`):
+Settings (config/units.toml, `[unit.plugins.ha_tinh_home_affairs]`, declared in SETTINGS_SCHEMA):
     register       register key of commendation decisions   (default "thi-dua-khen-thuong")
     symbol_suffix  appended to their symbol                 (default "TĐKT")
 """
@@ -63,8 +63,34 @@ COMMENDATION_SCHEMA: dict[str, Any] = {
 }
 
 
+SETTINGS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "register": {
+            "type": "string",
+            "pattern": "^[a-z0-9][a-z0-9_-]{0,99}$",
+            "default": "thi-dua-khen-thuong",
+            "description": "Register key of commendation decisions (lower case, digits, - and _)",
+        },
+        "symbol_suffix": {
+            "type": "string",
+            "pattern": "^[A-ZĐ][A-Za-zĐđ0-9]{0,9}$",
+            "default": "TĐKT",
+            "description": "Appended to their symbol: 05/QĐ-SNV-TĐKT",
+        },
+    },
+    "additionalProperties": False,
+}
+
+
 def _settings(unit: Any) -> dict[str, Any]:
+    # Checked against SETTINGS_SCHEMA at start, with its defaults filled in.
     return unit.settings_for(PLUGIN_NAME)
+
+
+@hookimpl
+def hoso_settings_schema() -> dict[str, Any]:
+    return SETTINGS_SCHEMA
 
 
 @hookimpl
@@ -83,14 +109,17 @@ def hoso_document_types(unit: Any) -> list[dict[str, Any]]:
 def hoso_number_register(unit: Any, document: dict[str, Any]) -> str | None:
     if document.get("type_code") != TYPE_CODE or document.get("direction") == "incoming":
         return None
-    return _settings(unit).get("register", "thi-dua-khen-thuong")
+    return _settings(unit)["register"]
 
 
 @hookimpl
 def hoso_format_document_number(
     unit: Any, document: dict[str, Any], number: int, register: str
 ) -> dict[str, str] | None:
-    if register != _settings(unit).get("register", "thi-dua-khen-thuong"):
+    settings = _settings(unit)
+    if register != settings["register"]:
         return None  # every other register keeps the Decree 30 format
-    suffix = _settings(unit).get("symbol_suffix", "TĐKT")
-    return {"number": f"{number:02d}", "symbol": f"QĐ-{unit.abbreviation}-{suffix}"}
+    return {
+        "number": f"{number:02d}",
+        "symbol": f"QĐ-{unit.abbreviation}-{settings['symbol_suffix']}",
+    }

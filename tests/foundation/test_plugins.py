@@ -108,7 +108,11 @@ def test_installed_package_is_discovered_through_its_entry_point(example_plugin_
     info = {plugin.name: plugin for plugin in host.describe()}
     assert info["example"].version == "1.2.0"
     assert info["example"].builtin is False
-    assert info["example"].hooks == ["hoso_document_types", "hoso_number_register"]
+    assert info["example"].hooks == [
+        "hoso_document_types",
+        "hoso_number_register",
+        "hoso_settings_schema",
+    ]
     assert info["example"].units == []
 
 
@@ -157,6 +161,10 @@ def test_a_unit_can_turn_off_an_inherited_plugin(example_plugin_on_path) -> None
     unit = tree.get(COMMUNE)
     codes = {t["code"] for r in host.for_unit(unit).hoso_document_types(unit=unit) for t in r}
     assert "GXN" not in codes and "QD" in codes
+    # Turned on without settings: the register prefix it declares as default.
+    finance = tree.get(FINANCE)
+    gxn = {"direction": "outgoing", "type_code": "GXN"}
+    assert host.for_unit(finance).hoso_number_register(unit=finance, document=gxn) == "example-gxn"
 
 
 def test_unit_turning_on_an_unknown_plugin_stops_the_start() -> None:

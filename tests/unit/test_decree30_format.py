@@ -7,7 +7,11 @@ import pytest
 from core.units.tree import Unit
 from plugins import decree30
 
-PROVINCE = Unit("000.00.00.H25", "UBND tỉnh Hà Tĩnh", "UBND", "province", None, {"decree30": {}})
+# Settings as the plugin host hands them over: checked, with the declared defaults filled in.
+DEFAULTS = {"record_numbering": "per_heading", "secret_symbol_suffix": "M"}
+PROVINCE = Unit(
+    "000.00.00.H25", "UBND tỉnh Hà Tĩnh", "UBND", "province", None, {"decree30": DEFAULTS}
+)
 
 
 @pytest.mark.parametrize(
