@@ -14,7 +14,13 @@ import typer
 import uvicorn
 
 from core.blobs import describe_blob_store
-from core.database import DatabaseUnreachable, connect_database, redact_url
+from core.database import (
+    DatabaseUnreachable,
+    check_embedded_database,
+    connect_database,
+    database_kind,
+    describe_database,
+)
 from core.documents.types import check_plugin_types
 from core.plugins import PluginHost, create_plugin_host
 from core.settings import ConfigError, Settings, load_settings
@@ -79,8 +85,10 @@ def serve(
 
 
 def _check_database_reachable(settings: Settings) -> None:
-    """Fail fast, in one line, when the configured database does not answer."""
-    if settings.mongodb_url is None:
+    """Fail fast, in one line, when the configured database does not answer, or when the embedded
+    one cannot open (its folder in use by another process, say)."""
+    kind = database_kind(settings)
+    if kind == "in-memory":
         return
 
     async def probe() -> None:
@@ -88,7 +96,10 @@ def _check_database_reachable(settings: Settings) -> None:
         database.close()
 
     try:
-        asyncio.run(probe())
+        if kind == "embedded":
+            check_embedded_database(settings)
+        else:
+            asyncio.run(probe())
     except DatabaseUnreachable as exc:
         raise _fail(str(exc), code=1) from None
 
@@ -126,9 +137,8 @@ def plugins(
 def config_check(config: ConfigOption = None) -> None:
     """Check settings, the units tree and plugins; print what the service would use."""
     settings, host = _load(config)
-    database = redact_url(settings.mongodb_url) if settings.mongodb_url else "in-memory (not kept)"
     typer.echo(f"settings: {settings.config_file or 'defaults only'}")
-    typer.echo(f"database: {database}")
+    typer.echo(f"database: {describe_database(settings)}")
     typer.echo(f"blobs:    {describe_blob_store(settings)}")
     typer.echo(f"units:    {len(host.units)} from {host.units.source}")
     typer.echo(f"plugins:  {', '.join(host.plugin_names())}")

@@ -53,10 +53,14 @@ class Settings(BaseSettings):
     # Internet-connected systems; turn on only where the deployment is approved for them.
     accept_secret_documents: bool = False
 
-    # Document database: MongoDB 6+ or a MongoDB-compatible server. Empty: in-memory store.
+    # Document database: MongoDB 6+ or a MongoDB-compatible server. Empty: the embedded database,
+    # kept in `data_dir` on this machine (one process at a time), or, with `in_memory_database`,
+    # a store in memory that keeps nothing (tests, demonstrations).
     mongodb_url: str | None = None
     mongodb_database: str = Field("hoso", min_length=1, pattern=r"^[A-Za-z0-9_-]+$")
     mongodb_timeout_seconds: float = Field(5.0, gt=0, le=120)
+    data_dir: Path = Path("var/data")
+    in_memory_database: bool = False
 
     # Blob store: an S3-compatible server when `s3_endpoint` is set, else a directory on disk.
     blob_dir: Path = Path("var/blobs")
@@ -105,11 +109,17 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _one_worker_without_a_database(self) -> Settings:
-        if self.workers > 1 and self.mongodb_url is None:
-            # Each worker process would get an in-memory store of its own: numbers would repeat.
+    def _database_choice(self) -> Settings:
+        if self.in_memory_database and self.mongodb_url is not None:
             raise ValueError(
-                "more than one worker needs a shared database: set mongodb_url, or use 1 worker"
+                "in_memory_database and mongodb_url are both set: choose one of the two"
+            )
+        if self.workers > 1 and self.mongodb_url is None:
+            # The embedded database is one process's; in-memory stores would be one per worker
+            # and numbers would repeat.
+            raise ValueError(
+                "more than one worker needs a shared database: set mongodb_url, or use 1 worker "
+                "(the embedded and in-memory databases serve one process)"
             )
         return self
 

@@ -106,7 +106,11 @@ def s3_endpoint() -> Iterator[S3Endpoint | None]:
 def make_settings(
     tmp_path: Path, mongodb_url: str | None, s3_endpoint: S3Endpoint | None
 ) -> Callable[..., Settings]:
-    """Settings for one test: its own database name and bucket/directory; overrides win."""
+    """Settings for one test: its own database name and bucket/directory; overrides win.
+
+    Without a server the tests use the in-memory database (fast, nothing to clean up); a test of
+    the embedded one asks with `in_memory_database=False` and gets its own `data_dir`.
+    """
     database = f"t{uuid.uuid4().hex[:12]}"
     bucket = f"t-{uuid.uuid4().hex[:12]}"
 
@@ -115,6 +119,7 @@ def make_settings(
             "mongodb_url": mongodb_url,
             "mongodb_database": database,
             "mongodb_timeout_seconds": 5.0,
+            "data_dir": tmp_path / "data",
             "blob_dir": tmp_path / "blobs",
             "units_file": REPO / "config" / "units.toml",
         }
@@ -126,6 +131,7 @@ def make_settings(
                 s3_bucket=bucket,
             )
         values.update(overrides)
+        values.setdefault("in_memory_database", values["mongodb_url"] is None)
         return load_settings(REPO / "config" / "hoso.toml", **values)
 
     return build

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,8 @@ def service_env(settings: Settings, port: int) -> dict[str, str]:
     env.update(
         HOSO_PORT=str(port),
         HOSO_BLOB_DIR=str(settings.blob_dir),
+        HOSO_DATA_DIR=str(settings.data_dir),
+        HOSO_IN_MEMORY_DATABASE=str(settings.in_memory_database).lower(),
         HOSO_MONGODB_DATABASE=settings.mongodb_database,
         HOSO_LOG_LEVEL="warning",
     )
@@ -43,30 +46,33 @@ def service_env(settings: Settings, port: int) -> dict[str, str]:
 def running_service(settings: Settings, timeout: float = 30) -> Iterator[tuple[str, int]]:
     """Start a service process; yield its base URL and pid once /health answers; stop it."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "core", "serve"],
-        cwd=REPO,
-        env=service_env(settings, port),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(f"the service on port {port} did not start")
-            time.sleep(0.2)
-        yield base, process.pid
-    finally:
-        process.terminate()
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "core", "serve"],
+            cwd=REPO,
+            env=service_env(settings, port),
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline or process.poll() is not None:
+                    errors.seek(0)
+                    said = errors.read()[-3000:].decode("utf-8", "replace")
+                    raise RuntimeError(f"the service on port {port} did not start:\n{said}")
+                time.sleep(0.2)
+            yield base, process.pid
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -33,7 +33,9 @@ def test_config_check_reports_what_the_service_would_use() -> None:
     result = run_hoso("config", "check")
 
     assert result.returncode == 0, result.stderr
-    assert "database: in-memory (not kept)" in result.stdout
+    assert "database: embedded, file var/data/hoso.sqlite3 (kept; one process at a time)" in (
+        result.stdout
+    )
     assert "blobs:    directory var/blobs" in result.stdout
     assert "units:    10 from" in result.stdout
     assert "configuration OK" in result.stdout
@@ -97,13 +99,31 @@ def test_serve_fails_fast_in_one_line_when_the_database_is_unreachable() -> None
     assert "Traceback" not in result.stderr
 
 
+def test_config_check_names_the_in_memory_database_and_refuses_it_beside_a_server() -> None:
+    in_memory = run_hoso("config", "check", env={"HOSO_IN_MEMORY_DATABASE": "true"})
+    both = run_hoso(
+        "config",
+        "check",
+        env={"HOSO_IN_MEMORY_DATABASE": "true", "HOSO_MONGODB_URL": "mongodb://db:27017/"},
+    )
+
+    assert in_memory.returncode == 0, in_memory.stderr
+    assert "database: in-memory (not kept)" in in_memory.stdout
+    assert both.returncode == 2
+    assert both.stderr.strip().splitlines() == [
+        "hoso: configuration error: settings: in_memory_database and mongodb_url are both set: "
+        "choose one of the two"
+    ]
+
+
 def test_serve_starts_on_the_embedded_defaults_and_answers(tmp_path: Path) -> None:
+    """No settings at all: the database goes to ./var/data, as files go to ./var/blobs."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
-    env.update({"HOSO_PORT": str(port), "HOSO_BLOB_DIR": str(tmp_path / "blobs")})
+    env.update({"HOSO_PORT": str(port), "PYTHONPATH": str(REPO)})
     process = subprocess.Popen(
         [sys.executable, "-m", "core", "serve"],
-        cwd=REPO,
+        cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -123,8 +143,11 @@ def test_serve_starts_on_the_embedded_defaults_and_answers(tmp_path: Path) -> No
         process.terminate()
         output, _ = process.communicate(timeout=15)
 
+    database_file = (tmp_path / "var" / "data" / "hoso.sqlite3").resolve()
     assert f"API docs at http://127.0.0.1:{port}/schema" in output
-    assert "NOTHING IS KEPT" in output
+    assert f"using the EMBEDDED database in {database_file} (kept across restarts" in output
+    assert health.json()["checks"]["database"]["path"] == str(database_file)
+    assert database_file.is_file() and (tmp_path / "var" / "blobs").is_dir()
 
 
 def test_a_list_in_an_environment_variable_must_be_json_and_the_error_says_so() -> None:

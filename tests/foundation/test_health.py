@@ -8,7 +8,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from core.app import create_app
-from tests.conftest import TEST_BLOBS
+from tests.conftest import TEST_BLOBS, TEST_MONGODB
 
 
 async def test_health_is_ok_when_database_and_blobs_answer(client: AsyncTestClient) -> None:
@@ -58,3 +58,43 @@ async def test_health_reports_an_s3_store_that_does_not_answer(make_settings) ->
     assert response.status_code == 503
     assert response.json()["checks"]["blobs"]["status"] == "unavailable"
     assert "blobs:" in response.json()["detail"]
+
+
+async def test_health_names_the_embedded_database_and_its_file(make_settings) -> None:
+    settings = make_settings(mongodb_url=None, in_memory_database=False)
+
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        response = await client.get("/health")
+
+    assert response.status_code == 200
+    assert response.json()["checks"]["database"] == {
+        "status": "ok",
+        "kind": "embedded",
+        "path": str((settings.data_dir / "hoso.sqlite3").resolve()),
+        "detail": None,
+    }
+
+
+async def test_health_names_the_database_the_service_runs_on(client: AsyncTestClient) -> None:
+    check = (await client.get("/health")).json()["checks"]["database"]
+
+    assert check["kind"] == ("in-memory" if TEST_MONGODB == "memory" else "mongodb")
+    assert "path" not in check
+
+
+async def test_an_embedded_database_that_cannot_write_its_file_answers_503(make_settings) -> None:
+    settings = make_settings(mongodb_url=None, in_memory_database=False)
+    app = create_app(settings)
+    body = {"unit": "000.00.00.H25", "direction": "outgoing", "type_code": "QD", "summary": "Thử"}
+
+    async with AsyncTestClient(app=app) as client:
+        assert (await client.post("/api/v1/documents", json=body)).status_code == 201
+        app.state.runtime.database.store._sql.close()  # as a failing disk would
+        refused = await client.post("/api/v1/documents", json=body)
+        health = await client.get("/health")
+
+    assert refused.status_code == 503
+    assert health.status_code == 503
+    check = health.json()["checks"]["database"]
+    assert check["status"] == "unavailable" and check["kind"] == "embedded"
+    assert "nothing more is written until hoso restarts" in check["detail"]

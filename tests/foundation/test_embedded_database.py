@@ -1,0 +1,119 @@
+"""The embedded database as an operator meets it: `hoso serve` with no database server keeps
+documents, files and register numbers across restarts, and after a kill -9; one process per
+data folder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from core.settings import Settings
+from tests.servers.launch import free_port
+from tests.service_process import REPO, running_service, service_env
+
+PROVINCE = "000.00.00.H25"
+PDF = b"%PDF-1.4\n" + "Quyết định về việc ban hành quy chế\n".encode() * 300
+
+
+@pytest.fixture
+def embedded(make_settings: Callable[..., Settings]) -> Settings:
+    """This test's own data folder, whatever database the rest of the suite runs on."""
+    return make_settings(mongodb_url=None, in_memory_database=False)
+
+
+def new_outgoing(http: httpx.Client, summary: str) -> dict:
+    body = {"unit": PROVINCE, "direction": "outgoing", "type_code": "QD", "summary": summary}
+    response = http.post("/api/v1/documents", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def issue(http: httpx.Client, document_id: str) -> dict:
+    response = http.post(f"/api/v1/documents/{document_id}/issue")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def register_book(http: httpx.Client, register: str, year: int) -> list[tuple[int, str]]:
+    response = http.get(f"/api/v1/units/{PROVINCE}/registers/{register}/{year}")
+    assert response.status_code == 200, response.text
+    return [(entry["number"], entry["document_id"]) for entry in response.json()["entries"]]
+
+
+def test_documents_files_and_numbers_are_kept_across_a_restart(embedded: Settings) -> None:
+    with running_service(embedded) as (base, _), httpx.Client(base_url=base, timeout=30) as http:
+        check = http.get("/health").json()["checks"]["database"]
+        assert check["kind"] == "embedded"
+        assert check["path"] == str((embedded.data_dir / "hoso.sqlite3").resolve())
+        first = new_outgoing(http, "Về việc ban hành Quy chế làm việc")
+        files = [("files", ("Quyết định.pdf", PDF, "application/pdf"))]
+        uploaded = http.post(f"/api/v1/documents/{first['id']}/files", files=files)
+        assert uploaded.status_code == 201, uploaded.text
+        file_id = uploaded.json()[0]["file_id"]
+        issued = issue(http, first["id"])
+        assert issued["number_and_symbol"] == "Số: 01/QĐ-UBND"
+        year = int(issued["issued_date"][:4])
+        book = register_book(http, issued["register_code"], year)
+        assert book == [(1, first["id"])]
+
+    with running_service(embedded) as (base, _), httpx.Client(base_url=base, timeout=30) as http:
+        again = http.get(f"/api/v1/documents/{first['id']}")
+        assert again.status_code == 200, again.text
+        assert again.json() == issued
+        content = http.get(f"/api/v1/documents/{first['id']}/files/{file_id}/content")
+        assert content.status_code == 200, content.text
+        assert content.content == PDF
+        assert register_book(http, issued["register_code"], year) == book
+
+        second = issue(http, new_outgoing(http, "Về việc thứ hai")["id"])
+
+        assert second["number_and_symbol"] == "Số: 02/QĐ-UBND"
+        assert register_book(http, issued["register_code"], year) == [
+            (1, first["id"]),
+            (2, second["id"]),
+        ]
+
+
+def test_a_number_answered_before_a_kill_9_is_never_given_again(embedded: Settings) -> None:
+    with running_service(embedded) as (base, pid), httpx.Client(base_url=base, timeout=30) as http:
+        first = issue(http, new_outgoing(http, "Trước khi mất điện")["id"])
+        os.kill(pid, signal.SIGKILL)  # no shutdown: what was answered must already be on disk
+
+    with running_service(embedded) as (base, _), httpx.Client(base_url=base, timeout=30) as http:
+        kept = http.get(f"/api/v1/documents/{first['id']}")
+        second = issue(http, new_outgoing(http, "Sau khi khởi động lại")["id"])
+
+    assert first["number_and_symbol"] == "Số: 01/QĐ-UBND"
+    assert kept.status_code == 200 and kept.json() == first
+    assert second["number_and_symbol"] == "Số: 02/QĐ-UBND"
+
+
+def test_a_second_service_on_the_same_data_folder_is_refused_in_one_line(
+    embedded: Settings,
+) -> None:
+    with running_service(embedded) as (base, pid):
+        second = subprocess.run(
+            [sys.executable, "-m", "core", "serve"],
+            cwd=REPO,
+            env=service_env(embedded, free_port()),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        still_serving = httpx.get(f"{base}/health", timeout=5)
+
+    assert second.returncode == 1
+    (line,) = second.stderr.strip().splitlines()
+    assert line == (
+        f"hoso: the data folder {embedded.data_dir} is in use by another hoso process (pid "
+        f"{pid}): stop that process, or set mongodb_url to share a MongoDB server between "
+        "processes"
+    )
+    assert still_serving.status_code == 200
