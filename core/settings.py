@@ -74,7 +74,8 @@ class Settings(BaseSettings):
     # Units tree and per-unit plugins. Empty: `units.toml` beside the config file.
     units_file: Path | None = None
 
-    # Request limits: JSON bodies, and uploaded files.
+    # Request limits: the request line and headers together, JSON bodies, and uploaded files.
+    max_header_bytes: int = Field(65_536, ge=8192, le=1_048_576)
     max_json_body_bytes: int = Field(1_048_576, ge=1024)
     max_upload_bytes: int = Field(104_857_600, ge=1)
     allowed_media_types: list[str] = Field(

@@ -73,8 +73,16 @@ class BlobStore(Protocol):
         """Store the stream under a new key. On any failure nothing is left stored."""
         ...
 
-    async def open(self, key: str) -> AsyncIterator[bytes]:
-        """Check that the blob exists (raising BlobNotFound now), then return its chunks."""
+    async def open(
+        self, key: str, *, offset: int = 0, length: int | None = None
+    ) -> AsyncIterator[bytes]:
+        """Check that the blob exists (raising BlobNotFound now), then return its chunks.
+
+        With `offset` and `length`, only the bytes [offset, offset + length) are read, as a
+        stream like the whole blob; `length` None reads to the end. A range reaching past the
+        end stops at the end: an offset at or past it yields no bytes. Negative values raise
+        ValueError.
+        """
         ...
 
     async def stat(self, key: str) -> BlobInfo: ...
@@ -92,6 +100,18 @@ class BlobStore(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+def check_range(offset: int, length: int | None) -> None:
+    """Refuse a byte range no caller should ask for (a bug, not a client's input)."""
+    if offset < 0 or (length is not None and length < 0):
+        raise ValueError(f"a byte range needs offset >= 0 and length >= 0, not {offset}, {length}")
+
+
+def clamp_range(offset: int, length: int | None, size: int) -> int:
+    """How many bytes of a blob of `size` bytes the range [offset, offset + length) covers."""
+    available = max(size - offset, 0)
+    return available if length is None else min(length, available)
 
 
 def new_key() -> str:

@@ -26,6 +26,7 @@ from storage.base import (
     BlobInfo,
     BlobNotFound,
     BlobStoreUnavailable,
+    check_range,
     new_key,
     spool,
     validate_key,
@@ -71,7 +72,10 @@ class FilesystemBlobStore:
             raise
         return info
 
-    async def open(self, key: str) -> AsyncIterator[bytes]:
+    async def open(
+        self, key: str, *, offset: int = 0, length: int | None = None
+    ) -> AsyncIterator[bytes]:
+        check_range(offset, length)
         # Fail here, before any chunk, so an HTTP layer can still answer 404. The file itself
         # is opened lazily by the iterator, so an iterator that is never consumed holds
         # nothing open.
@@ -79,13 +83,22 @@ class FilesystemBlobStore:
         exists = await self._io("look up the blob", data_path.is_file)
         if not exists:
             raise BlobNotFound(key)
-        return self._read(key, data_path)
+        return self._read(key, data_path, offset, length)
 
-    async def _read(self, key: str, data_path: Path) -> AsyncIterator[bytes]:
-        handle = await self._io("open the blob", functools.partial(_open_blob, key, data_path))
-        read = functools.partial(handle.read, CHUNK_SIZE)
+    async def _read(
+        self, key: str, data_path: Path, offset: int, length: int | None
+    ) -> AsyncIterator[bytes]:
+        open_at = functools.partial(_open_blob, key, data_path, offset)
+        handle = await self._io("open the blob", open_at)
+        remaining = length  # None: up to the end of the file
         try:
-            while chunk := await self._io("read the blob", read):
+            while remaining is None or remaining > 0:
+                want = CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining)
+                chunk = await self._io("read the blob", functools.partial(handle.read, want))
+                if not chunk:
+                    break
+                if remaining is not None:
+                    remaining -= len(chunk)
                 yield chunk
         finally:
             # Closing a read-only file never flushes, so doing it inline cannot block.
@@ -206,11 +219,17 @@ def _read_info(key: str, files: _BlobFiles) -> BlobInfo:
     )
 
 
-def _open_blob(key: str, data_path: Path) -> BinaryIO:
+def _open_blob(key: str, data_path: Path, offset: int) -> BinaryIO:
     try:
-        return data_path.open("rb")
+        handle = data_path.open("rb")
     except FileNotFoundError:
         raise BlobNotFound(key) from None  # deleted between open() and the first read
+    try:
+        handle.seek(offset)  # past the end is allowed: the first read then returns nothing
+    except BaseException:
+        handle.close()
+        raise
+    return handle
 
 
 def _unlink(*paths: Path) -> None:

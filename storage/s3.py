@@ -29,6 +29,8 @@ from storage.base import (
     BlobInfo,
     BlobNotFound,
     BlobStoreUnavailable,
+    check_range,
+    clamp_range,
     new_key,
     spool,
     validate_key,
@@ -156,18 +158,46 @@ class S3BlobStore:
                 await anyio.to_thread.run_sync(_close_quietly, spool_file)
         return BlobInfo(key=key, size=size, sha256=sha256, content_type=content_type)
 
-    async def open(self, key: str) -> AsyncIterator[bytes]:
+    async def open(
+        self, key: str, *, offset: int = 0, length: int | None = None
+    ) -> AsyncIterator[bytes]:
+        check_range(offset, length)
         # HEAD first, so a missing blob is reported before any chunk; the GET happens when
-        # iteration starts, so an iterator that is never consumed holds no connection.
-        await self.stat(key)
-        return self._read(key)
+        # iteration starts, so an iterator that is never consumed holds no connection. The
+        # size it gives bounds the range: S3 answers a range past the end with an error.
+        size = (await self.stat(key)).size
+        count = clamp_range(offset, length, size)
+        if count == 0:
+            return _no_chunks()
+        return self._read(key, offset, count, whole=count == size)
 
-    async def _read(self, key: str) -> AsyncIterator[bytes]:
-        get = functools.partial(self._client.get_object, self._bucket, key)
+    async def _read(
+        self, key: str, offset: int, count: int, *, whole: bool
+    ) -> AsyncIterator[bytes]:
+        get = functools.partial(
+            self._client.get_object,
+            self._bucket,
+            key,
+            # A Range header only for part of the object (0, 0 sends none).
+            offset=0 if whole else offset,
+            length=0 if whole else count,
+        )
         response = await self._run("download the blob", get, key=key)
-        read = functools.partial(response.read, CHUNK_SIZE, decode_content=False)
         try:
-            while chunk := await self._run("download the blob", read):
+            if not whole and response.status != 206:
+                raise BlobStoreUnavailable(
+                    f"S3 storage at {self._url} (bucket {self._bucket!r}) answered a byte range "
+                    f"request with status {response.status}, not 206"
+                )
+            remaining = count
+            while remaining > 0:
+                read = functools.partial(
+                    response.read, min(CHUNK_SIZE, remaining), decode_content=False
+                )
+                chunk = await self._run("download the blob", read)
+                if not chunk:
+                    break
+                remaining -= len(chunk)
                 yield chunk
         finally:
             # Neither call waits on the network: close() drops an unfinished connection.
@@ -270,6 +300,11 @@ class S3BlobStore:
             raise BlobStoreUnavailable(
                 f"S3 storage at {self._url} (bucket {self._bucket!r}) could not {action}: {reason}"
             ) from exc
+
+
+async def _no_chunks() -> AsyncIterator[bytes]:
+    return
+    yield  # an async generator that yields nothing
 
 
 def _close_quietly(handle: BinaryIO) -> None:

@@ -175,9 +175,12 @@ async def get_version(document: StoredDocument, file_id: str, version: int | Non
     )
 
 
-async def open_content(runtime: Runtime, version: FileVersion) -> AsyncIterator[bytes]:
+async def open_content(
+    runtime: Runtime, version: FileVersion, *, offset: int = 0, length: int | None = None
+) -> AsyncIterator[bytes]:
+    """The version's bytes (those of [offset, offset + length) when given), streamed."""
     try:
-        return await runtime.blobs.open(version.blob_key)
+        return await runtime.blobs.open(version.blob_key, offset=offset, length=length)
     except BlobNotFound:
         logger.error(
             "blob %s of file %s is missing from the store", version.blob_key, version.file_id

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 from urllib.parse import quote
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, head, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
@@ -15,27 +15,42 @@ from litestar.exceptions import ClientException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.spec import (
     OpenAPIFormat,
+    OpenAPIHeader,
     OpenAPIMediaType,
+    OpenAPIResponse,
     OpenAPIType,
     Operation,
     RequestBody,
     Schema,
 )
+from litestar.openapi.spec import Parameter as OpenAPIParameter
 from litestar.params import Parameter
 from litestar.response import Stream
 
 from core.documents import files
 from core.documents.file_checks import human_size
-from core.documents.models import FileRole
+from core.documents.models import FileRole, FileVersion
+from core.documents.ranges import (
+    ByteRange,
+    entity_tag,
+    if_range_allows,
+    none_match,
+    requested_range,
+)
 from core.documents.schemas import FileOut, FileVersionOut
 from core.documents.service import get_document
 from core.errors import HosoError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from core.problems import PROBLEM_JSON
 from core.runtime import Runtime
 from core.text import strip_diacritics
 
 FIELD = "files"
 # Parts refused at once are all named in `errors`; the detail names the first few.
 PARTS_NAMED_IN_DETAIL = 5
+# Documents are not public: no shared cache may keep them (`private`). A browser may, but asks
+# again each time (`no-cache`): the current-version URL changes content with a new version, and
+# the answer to a revalidation with the ETag is a 304 without the file.
+CACHE_CONTROL = "private, no-cache"
 
 
 @dataclass
@@ -73,6 +88,185 @@ class _MultipartFilesOperation(Operation):
 @dataclass
 class _MultipartFileOperation(_MultipartFilesOperation):
     many: ClassVar[bool] = False
+
+
+VERSION_DESCRIPTION = (
+    "The version to download (1 is the first upload); the current one if left out."
+)
+
+DOWNLOAD_DESCRIPTION = """The file's bytes, streamed with its own media type and its Vietnamese \
+name in Content-Disposition (RFC 6266/5987).
+
+- **Ranges** (RFC 9110 §14): `Range: bytes=0-99`, `bytes=100-` or `bytes=-500` answers **206** \
+with only those bytes and `Content-Range: bytes 0-99/size`. A range wholly outside the file \
+answers **416** (problem details, `Content-Range: bytes */size`). **Several ranges** in one \
+header are answered with the **whole file (200)**, which the RFC allows: browsers' PDF viewers ask \
+for one range at a time, and a multipart answer would cost a file-store read per range. A Range \
+header that does not parse, or names another unit, is ignored: 200 with the whole file.
+- **If-Range** with the file's ETag: the range is sent only while the file is still that one; \
+with another ETag (or a date: no Last-Modified is sent) the whole file comes back, 200.
+- **ETag** is the SHA-256 of the content, a strong validator, per version. **If-None-Match** \
+with it (or `*`; weak tags `W/"…"` compare equal to strong ones) answers **304** without a body.
+- `Cache-Control: private, no-cache`: no shared cache keeps a document; a browser may, but asks \
+again each time (a 304 when nothing changed).
+- HEAD on this URL answers the same headers without the body."""
+
+_BINARY = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+
+
+def _header(description: str, example: str | None = None) -> OpenAPIHeader:
+    schema = Schema(type=OpenAPIType.STRING, examples=[example] if example else None)
+    return OpenAPIHeader(schema=schema, description=description, required=True)
+
+
+_RESPONSE_HEADERS = {
+    "Accept-Ranges": _header("Always `bytes`: ranges may be asked for.", "bytes"),
+    "Cache-Control": _header(
+        "Documents are not public: no shared cache keeps them.", CACHE_CONTROL
+    ),
+    "ETag": _header(
+        "The SHA-256 of the file's content, quoted: a strong validator for If-None-Match and "
+        "If-Range.",
+        '"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"',
+    ),
+}
+_CONTENT_HEADERS = {
+    "Content-Disposition": _header(
+        "attachment, with the original name: an ASCII `filename` and the exact UTF-8 `filename*`.",
+        'attachment; filename="Quyet dinh.pdf"; '
+        "filename*=UTF-8''Quy%E1%BA%BFt%20%C4%91%E1%BB%8Bnh.pdf",
+    ),
+}
+_WHOLE_FILE_HEADERS = {
+    "Content-Length": _header("The file's size in bytes.", "10240"),
+    **_CONTENT_HEADERS,
+    **_RESPONSE_HEADERS,
+    "X-Content-SHA256": _header("The SHA-256 of the file's content, hex."),
+}
+# The answer's Content-Type is the file's own (application/pdf, image/png…): documented as
+# octet-stream, the one binary type client generators all read.
+_FILE_CONTENT = {"application/octet-stream": OpenAPIMediaType(schema=_BINARY)}
+_CONTENT_RANGE_OF_REFUSAL = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.STRING, examples=["bytes */10240"]),
+    description="`bytes */size`: how long the file is.",
+    required=True,
+)
+
+
+def _not_modified_response() -> OpenAPIResponse:
+    return OpenAPIResponse(
+        description="If-None-Match named the file's ETag (or `*`): the client has it. No body.",
+        headers=dict(_RESPONSE_HEADERS),
+    )
+
+
+@dataclass
+class _DownloadOperation(Operation):
+    """Litestar cannot tell what a Stream holds: document the download's real answers."""
+
+    def __post_init__(self) -> None:
+        responses = dict(self.responses or {})
+        responses["200"] = OpenAPIResponse(
+            description="The whole file. Its Content-Type is the file's own media type.",
+            content=_FILE_CONTENT,
+            headers=dict(_WHOLE_FILE_HEADERS),
+        )
+        responses["206"] = OpenAPIResponse(
+            description="The one range asked for (Range), and only those bytes; Content-Type is "
+            "the file's own media type.",
+            content=_FILE_CONTENT,
+            headers={
+                "Content-Range": _header(
+                    "The range sent and the file's size: `bytes first-last/size`.",
+                    "bytes 0-99/10240",
+                ),
+                "Content-Length": _header("The number of bytes sent.", "100"),
+                **_CONTENT_HEADERS,
+                **_RESPONSE_HEADERS,
+            },
+        )
+        responses["304"] = _not_modified_response()
+        if "416" not in responses:
+            responses["416"] = OpenAPIResponse(
+                description="The requested byte range lies outside the file.",
+                content={
+                    PROBLEM_JSON: OpenAPIMediaType(
+                        schema=Schema(
+                            type=OpenAPIType.OBJECT,
+                            required=["type", "title", "status", "detail"],
+                            properties={
+                                "type": Schema(type=OpenAPIType.STRING),
+                                "title": Schema(type=OpenAPIType.STRING),
+                                "status": Schema(type=OpenAPIType.INTEGER),
+                                "detail": Schema(type=OpenAPIType.STRING),
+                            },
+                        )
+                    )
+                },
+            )
+        self.responses = dict(sorted(responses.items()))
+        self.parameters = [
+            *_plain_version(self.parameters),
+            _request_header(
+                "Range",
+                "One range of bytes: `bytes=0-99`, `bytes=100-` (to the end) or `bytes=-500` (the "
+                "last 500). Several ranges get the whole file; one that does not parse is ignored.",
+            ),
+            _request_header(
+                "If-Range",
+                "The ETag of the file the client holds part of: the range is sent only if the file "
+                "is still that one, else the whole file.",
+            ),
+            _IF_NONE_MATCH,
+        ]
+
+    def to_schema(self) -> dict[str, Any]:
+        # The 416 may be rewritten after this operation is built (into the shared problem
+        # response); its Content-Range header is added here, where the document is written out.
+        schema = super().to_schema()
+        refused = schema.get("responses", {}).get("416")
+        if isinstance(refused, dict):
+            headers = refused.setdefault("headers", {})
+            headers["Content-Range"] = _CONTENT_RANGE_OF_REFUSAL.to_schema()
+        return schema
+
+
+@dataclass
+class _DownloadHeadOperation(Operation):
+    def __post_init__(self) -> None:
+        responses = dict(self.responses or {})
+        responses["200"] = OpenAPIResponse(
+            description="The headers of the whole file's download (Content-Type is the file's "
+            "media type), without a body.",
+            headers=dict(_WHOLE_FILE_HEADERS),
+        )
+        responses["304"] = _not_modified_response()
+        self.responses = dict(sorted(responses.items()))
+        self.parameters = [*_plain_version(self.parameters), _IF_NONE_MATCH]
+
+
+def _plain_version(parameters: list[Any] | None) -> list[Any]:
+    """`?version=` may be left out, but is never null: an integer from 1, not `integer | null`."""
+    for parameter in parameters or []:
+        if isinstance(parameter, OpenAPIParameter) and parameter.name == "version":
+            parameter.schema = Schema(type=OpenAPIType.INTEGER, minimum=1)
+    return list(parameters or [])
+
+
+def _request_header(name: str, description: str) -> OpenAPIParameter:
+    return OpenAPIParameter(
+        name=name,
+        param_in="header",
+        required=False,
+        schema=Schema(type=OpenAPIType.STRING),
+        description=description,
+    )
+
+
+_IF_NONE_MATCH = _request_header(
+    "If-None-Match",
+    "ETags the client has (or `*`), comma-separated: 304 if one is the file's (weak comparison).",
+)
 
 
 @dataclass
@@ -123,6 +317,8 @@ class FileController(Controller):
             "to it are new versions (POST .../files/{file_id}/versions)."
         ),
         operation_class=_MultipartFilesOperation,
+        # 400: a multipart body that cannot be read; 409: an issued document, a second main file.
+        problems=(400, 404, 409, 413, 415, 422),
     )
     async def upload(
         self,
@@ -154,6 +350,8 @@ class FileController(Controller):
             "The earlier versions stay downloadable with ?version=N."
         ),
         operation_class=_MultipartFileOperation,
+        # 400: a multipart body that cannot be read; 409: an issued document, a second main file.
+        problems=(400, 404, 409, 413, 415, 422),
     )
     async def add_version(
         self,
@@ -173,27 +371,103 @@ class FileController(Controller):
         await files.add_version(runtime, document, file_id, uploads[0])
         return _file_out(await files.get_file(document, file_id))
 
-    @get("/{file_id:str}/content", summary="Download a file (the current version, or ?version=N)")
+    @get(
+        "/{file_id:str}/content",
+        summary="Download a file (the current version, or ?version=N); byte ranges, ETag",
+        description=DOWNLOAD_DESCRIPTION,
+        operation_class=_DownloadOperation,
+        problems=(404, 416),
+    )
     async def download(
         self,
+        request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         document_id: str,
         file_id: str,
-        version: int | None = Parameter(None, ge=1),
-    ) -> Stream:
+        version: Annotated[int | None, Parameter(ge=1, description=VERSION_DESCRIPTION)] = None,
+    ) -> Response[Any]:
         document = await get_document(document_id)
         chosen = await files.get_version(document, file_id, version)
-        chunks = await files.open_content(runtime, chosen)
+        etag = entity_tag(chosen.sha256)
+        if none_match(request.headers.getall("if-none-match", []), etag):
+            return _not_modified(etag)
+        selected: ByteRange | None = None
+        if if_range_allows(request.headers.getall("if-range", []), etag):
+            selected = requested_range(request.headers.getall("range", []), chosen.size)
+        if selected is None:
+            chunks = await files.open_content(runtime, chosen)
+            return Stream(chunks, media_type=chosen.media_type, headers=_whole_file_headers(chosen))
+        chunks = await files.open_content(
+            runtime, chosen, offset=selected.first, length=selected.length
+        )
         return Stream(
             chunks,
+            status_code=206,
             media_type=chosen.media_type,
             headers={
-                "Content-Disposition": content_disposition(chosen.name),
-                "Content-Length": str(chosen.size),
-                "ETag": f'"{chosen.sha256}"',
-                "X-Content-SHA256": chosen.sha256,
+                **_representation_headers(chosen),
+                "Content-Length": str(selected.length),
+                "Content-Range": selected.content_range(chosen.size),
             },
         )
+
+    @head(
+        "/{file_id:str}/content",
+        summary="A file's download headers, without the file",
+        description=(
+            "The headers a GET of the same URL would answer (Content-Length, Content-Type, ETag, "
+            "Accept-Ranges, Content-Disposition, Cache-Control) without a body; the file store is "
+            "not read. `If-None-Match` is honoured (304); Range is not (RFC 9110 defines ranges "
+            "for GET only)."
+        ),
+        operation_class=_DownloadHeadOperation,
+        problems=(404,),
+    )
+    async def download_headers(
+        self,
+        request: Request[Any, Any, Any],
+        document_id: str,
+        file_id: str,
+        version: Annotated[int | None, Parameter(ge=1, description=VERSION_DESCRIPTION)] = None,
+    ) -> Response[None]:
+        document = await get_document(document_id)
+        chosen = await files.get_version(document, file_id, version)
+        etag = entity_tag(chosen.sha256)
+        if none_match(request.headers.getall("if-none-match", []), etag):
+            return _not_modified(etag)
+        # An empty body with the GET's headers: Content-Length is the file's, as RFC 9110 asks.
+        return Response(
+            b"",  # type: ignore[arg-type]
+            media_type=chosen.media_type,
+            headers=_whole_file_headers(chosen),
+        )
+
+
+def _representation_headers(chosen: FileVersion) -> dict[str, str]:
+    """What every answer with (part of) the file carries."""
+    return {
+        "Accept-Ranges": "bytes",
+        "Cache-Control": CACHE_CONTROL,
+        "Content-Disposition": content_disposition(chosen.name),
+        "ETag": entity_tag(chosen.sha256),
+    }
+
+
+def _whole_file_headers(chosen: FileVersion) -> dict[str, str]:
+    return {
+        **_representation_headers(chosen),
+        "Content-Length": str(chosen.size),
+        "X-Content-SHA256": chosen.sha256,
+    }
+
+
+def _not_modified(etag: str) -> Response[None]:
+    # A 304 carries the validators and caching headers a 200 would have had (RFC 9110 §15.4.5).
+    return Response(
+        None,
+        status_code=304,
+        headers={"Accept-Ranges": "bytes", "Cache-Control": CACHE_CONTROL, "ETag": etag},
+    )
 
 
 async def _received_files(request: Request[Any, Any, Any], runtime: Runtime) -> list[_ReceivedFile]:

@@ -139,6 +139,71 @@ async def test_reader_can_stop_early(blob_store: BlobStore) -> None:
     assert (await blob_store.stat(info.key)).size == 3 * MiB
 
 
+async def read_range(store: BlobStore, key: str, offset: int, length: int | None) -> bytes:
+    return b"".join([chunk async for chunk in await store.open(key, offset=offset, length=length)])
+
+
+RANGED = bytes(range(256)) * 40  # 10,240 bytes, each position recognisable
+
+
+@pytest.mark.parametrize(
+    ("offset", "length", "expected"),
+    [
+        pytest.param(0, 100, RANGED[:100], id="first-bytes"),
+        pytest.param(100, 50, RANGED[100:150], id="middle"),
+        pytest.param(10_000, None, RANGED[10_000:], id="to-the-end"),
+        pytest.param(len(RANGED) - 1, 1, RANGED[-1:], id="last-byte"),
+        pytest.param(0, len(RANGED), RANGED, id="all-of-it"),
+        pytest.param(10_200, 500, RANGED[10_200:], id="length-past-the-end-stops-there"),
+        pytest.param(len(RANGED), None, b"", id="offset-at-the-end"),
+        pytest.param(len(RANGED) + 5, 10, b"", id="offset-past-the-end"),
+        pytest.param(10, 0, b"", id="zero-length"),
+    ],
+)
+async def test_a_range_reads_exactly_those_bytes(
+    blob_store: BlobStore, offset: int, length: int | None, expected: bytes
+) -> None:
+    info = await blob_store.put(chunks_of(RANGED))
+
+    assert await read_range(blob_store, info.key, offset, length) == expected
+
+
+async def test_ranges_across_chunk_boundaries_stream_in_chunks(blob_store: BlobStore) -> None:
+    data = b"".join([c async for c in pseudo_random_chunks(3 * MiB + 7, hashlib.sha256())])
+    info = await blob_store.put(chunks_of(data))
+
+    middle = [c async for c in await blob_store.open(info.key, offset=MiB - 3, length=2 * MiB + 10)]
+    tail = await read_range(blob_store, info.key, 3 * MiB, None)
+
+    assert b"".join(middle) == data[MiB - 3 : 3 * MiB + 7]
+    assert len(middle) > 1 and all(len(chunk) <= MiB for chunk in middle)
+    assert tail == data[-7:]
+
+
+async def test_a_range_of_an_empty_blob_is_empty(blob_store: BlobStore) -> None:
+    info = await blob_store.put(chunks_of())
+
+    assert await read_range(blob_store, info.key, 0, None) == b""
+    assert await read_range(blob_store, info.key, 0, 10) == b""
+
+
+async def test_a_range_of_an_unknown_key_raises_not_found_before_streaming(
+    blob_store: BlobStore,
+) -> None:
+    with pytest.raises(BlobNotFound):
+        await blob_store.open(new_key(), offset=10, length=10)
+
+
+@pytest.mark.parametrize(("offset", "length"), [(-1, None), (0, -1), (-5, 3)])
+async def test_a_negative_range_is_refused(
+    blob_store: BlobStore, offset: int, length: int | None
+) -> None:
+    info = await blob_store.put(chunks_of(b"0123456789"))
+
+    with pytest.raises(ValueError):
+        await blob_store.open(info.key, offset=offset, length=length)
+
+
 async def test_exactly_max_size_is_accepted(blob_store: BlobStore) -> None:
     info = await blob_store.put(chunks_of(b"12345", b"67890"), max_size=10)
 
