@@ -49,9 +49,11 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         try:
             yield
         finally:
-            await runtime.blobs.close()
-            runtime.database.close()
-            runtime.database = None
+            try:
+                await runtime.blobs.close()
+            finally:  # the embedded database must be closed even if the blob store was not
+                runtime.database.close()
+                runtime.database = None
 
     # Uploads may be far larger than JSON bodies: they get their own limit (plus multipart slack).
     uploads = Router(
@@ -84,6 +86,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             description="Electronic documents and work records for Vietnamese state agencies.",
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+            # Generated clients name their functions after these: the handlers' own names.
+            operation_id_creator=lambda handler, method, path: handler.handler_name,
         ),
         before_request=answer_options,
     )

@@ -40,6 +40,7 @@ from core.documents.ranges import (
 from core.documents.schemas import FileOut, FileVersionOut
 from core.documents.service import get_document
 from core.errors import HosoError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from core.openapi import API_PREFIX, LOCATION, created_at
 from core.problems import PROBLEM_JSON
 from core.runtime import Runtime
 from core.text import strip_diacritics
@@ -319,18 +320,24 @@ class FileController(Controller):
         operation_class=_MultipartFilesOperation,
         # 400: a multipart body that cannot be read; 409: an issued document, a second main file.
         problems=(400, 404, 409, 413, 415, 422),
+        response_headers=[LOCATION],
     )
-    async def upload(
+    async def upload_files(
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         document_id: str,
         role: FileRole = FileRole.ATTACHMENT,
-    ) -> list[FileOut]:
+    ) -> Response[list[FileOut]]:
         document = await get_document(document_id)
         uploads = await _received_files(request, runtime)
         stored = await files.add_files(runtime, document, uploads, role)
-        return [_file_out(files.FileSummary(current=v, versions=[v])) for v in stored]
+        listing = f"{API_PREFIX}/documents/{document.id}/files"
+        # One file: where it lives; several: the document's files, where each is listed.
+        location = f"{listing}/{stored[0].file_id}" if len(stored) == 1 else listing
+        return created_at(
+            location, [_file_out(files.FileSummary(current=v, versions=[v])) for v in stored]
+        )
 
     @get("/", summary="The document's files, each with its versions")
     async def list_files(self, document_id: str) -> list[FileOut]:
@@ -352,14 +359,15 @@ class FileController(Controller):
         operation_class=_MultipartFileOperation,
         # 400: a multipart body that cannot be read; 409: an issued document, a second main file.
         problems=(400, 404, 409, 413, 415, 422),
+        response_headers=[LOCATION],
     )
-    async def add_version(
+    async def add_file_version(
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
         document_id: str,
         file_id: str,
-    ) -> FileOut:
+    ) -> Response[FileOut]:
         document = await get_document(document_id)
         await files.get_file(document, file_id)  # 404 before reading a body meant for nothing
         uploads = await _received_files(request, runtime)
@@ -369,7 +377,8 @@ class FileController(Controller):
                 errors=[{"field": FIELD, "message": f"{len(uploads)} files sent"}],
             )
         await files.add_version(runtime, document, file_id, uploads[0])
-        return _file_out(await files.get_file(document, file_id))
+        location = f"{API_PREFIX}/documents/{document.id}/files/{file_id}"
+        return created_at(location, _file_out(await files.get_file(document, file_id)))
 
     @get(
         "/{file_id:str}/content",
@@ -378,7 +387,7 @@ class FileController(Controller):
         operation_class=_DownloadOperation,
         problems=(404, 416),
     )
-    async def download(
+    async def download_file(
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
@@ -423,7 +432,7 @@ class FileController(Controller):
         operation_class=_DownloadHeadOperation,
         problems=(404,),
     )
-    async def download_headers(
+    async def download_file_headers(
         self,
         request: Request[Any, Any, Any],
         document_id: str,

@@ -36,7 +36,7 @@ class DocumentTypeController(Controller):
     tags = ["document types"]
 
     @get("/", summary="The document types of a unit (its plugins' and its own)", problems=(500,))
-    async def list_types(
+    async def list_document_types(
         self, runtime: NamedDependency[Runtime], unit: str
     ) -> list[DocumentTypeOut]:
         found = await types_for_unit(runtime, unit_or_invalid(runtime, unit))
@@ -48,7 +48,7 @@ class DocumentTypeController(Controller):
         problems=(409, 500),
         response_headers=[LOCATION],
     )
-    async def create_type(
+    async def create_document_type(
         self, runtime: NamedDependency[Runtime], data: DocumentTypeCreate
     ) -> Response[DocumentTypeOut]:
         unit = unit_or_invalid(runtime, data.unit)
@@ -85,7 +85,7 @@ class DocumentTypeController(Controller):
         summary="Change a type defined through the API",
         problems=(404, 409, 500),
     )
-    async def update_type(
+    async def update_document_type(
         self, runtime: NamedDependency[Runtime], unit: str, code: str, data: DocumentTypeUpdate
     ) -> DocumentTypeOut:
         stored = await CustomDocumentType.find_one({"unit": unit, "code": code})

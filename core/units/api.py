@@ -62,6 +62,6 @@ class UnitController(Controller):
         return UnitOut.of(_unit(runtime, code))
 
     @get("/{code:str}/subtree", summary="A unit and every unit below it", problems=(404,))
-    async def subtree(self, runtime: NamedDependency[Runtime], code: str) -> list[UnitOut]:
+    async def get_subtree(self, runtime: NamedDependency[Runtime], code: str) -> list[UnitOut]:
         _unit(runtime, code)
         return [UnitOut.of(unit) for unit in runtime.units.subtree(code)]
