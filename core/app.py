@@ -21,7 +21,7 @@ from core.documents.types import check_plugin_types
 from core.documents.types_api import DocumentTypeController
 from core.health import health
 from core.numbering.api import RegisterController
-from core.openapi import API_PREFIX, finalize_openapi
+from core.openapi import API_PREFIX, serve_contract_openapi
 from core.plugins import create_plugin_host
 from core.problems import EXCEPTION_HANDLERS, answer_options
 from core.runtime import Runtime, utc_now
@@ -91,7 +91,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         ),
         before_request=answer_options,
     )
-    finalize_openapi(app)
+    serve_contract_openapi(app)
     return app
 
 

@@ -2,7 +2,7 @@
 
 Litestar builds the document from the handlers, but loses what pydantic knows (patterns, `maxItems`
 of lists, which fields may be null) and documents every error as a 400 in its own JSON shape. After
-the app is built, `finalize_openapi` rewrites the parts that would mislead a client:
+the document is built, `finalize_openapi` rewrites the parts that would mislead a client:
 
 - every model's schema is pydantic's own JSON Schema, the one requests are validated with;
 - errors are RFC 9457 problem details (`application/problem+json`, the `ProblemDetails` schema),
@@ -124,9 +124,33 @@ PROBLEM_DESCRIPTIONS = {
 }
 
 
-def finalize_openapi(app: Litestar) -> None:
-    """Rewrite the app's OpenAPI document in place (call once, after the app is built)."""
-    openapi = app.plugins.get(OpenAPIPlugin).provide_openapi()
+class _ContractOpenAPIPlugin(OpenAPIPlugin):
+    """Litestar's OpenAPI plugin, finishing the document with `finalize_openapi` the first time
+    it is asked for (/schema, a client), not while the app is built: most apps never serve it,
+    and building it is half the cost of `create_app`."""
+
+    __slots__ = ()
+
+    def provide_openapi(self) -> OpenAPI:
+        if not self._openapi:
+            openapi = self._build_openapi()
+            finalize_openapi(self.app, openapi)
+            self._openapi = openapi
+        return self._openapi
+
+
+def serve_contract_openapi(app: Litestar) -> None:
+    """Make the app serve the finished document (call once, after the app is built).
+
+    Litestar registers its OpenAPI plugin by type and binds its /schema routes to that instance;
+    changing the instance's class (same slots, one method more) keeps both, where replacing the
+    instance would leave either the registry or the routes on the old one."""
+    plugin = app.plugins.get(OpenAPIPlugin)
+    plugin.__class__ = _ContractOpenAPIPlugin
+
+
+def finalize_openapi(app: Litestar, openapi: OpenAPI) -> None:
+    """Rewrite the OpenAPI document Litestar just built for `app`, in place."""
     models: set[type[BaseModel]] = {ProblemDetails}
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
