@@ -12,13 +12,15 @@ A plugin that declares nothing accepts no settings: a key written for it is a mi
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from typing import Any, Protocol
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import SchemaError
 from jsonschema.exceptions import ValidationError as SchemaValidationError
 from pydantic import BaseModel, ValidationError
 
+from core.documents.safe_jsonschema import re2_pattern
 from core.settings import ConfigError
 from core.units.tree import UnitTree
 
@@ -26,6 +28,16 @@ from core.units.tree import UnitTree
 Problem = tuple[str | None, str]
 
 MAX_SHOWN = 200
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    for error in re2_pattern(validator, pattern, instance, schema):
+        error.message = f"{instance!r} {error.message}"  # settings are short: show the value
+        yield error
+
+
+# Draft 2020-12 with RE2 patterns (see `PluginSettings.__init__`).
+_SettingsValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
 
 
 class Declaration(Protocol):
@@ -63,7 +75,9 @@ class SchemaSettings:
         self.schema = schema
         properties = schema.get("properties")
         self.properties: dict[str, Any] = properties if isinstance(properties, dict) else {}
-        self.validator = Draft202012Validator(
+        # The validator of document types' schemas: its patterns are RE2's, whose `$` ends the
+        # text as in ECMA-262 (Python's `$` would let "M\n" match `^[A-Z]$`), and linear.
+        self.validator = _SettingsValidator(
             schema, format_checker=Draft202012Validator.FORMAT_CHECKER
         )
 

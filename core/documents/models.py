@@ -158,12 +158,18 @@ class CustomDocumentType(Document):
     # Kept as JSON text: schema keywords such as `$ref` and `$defs` are not valid field names
     # for every MongoDB-compatible engine, and a schema is only ever read whole.
     extra_schema_json: str = "{}"
+    # A schema change under way (see types_api): while set, documents must fit both schemas.
+    pending_schema_json: str | None = None
     created_at: datetime
     updated_at: datetime
 
     @property
     def extra_schema(self) -> dict[str, Any]:
         return json.loads(self.extra_schema_json)
+
+    @property
+    def pending_schema(self) -> dict[str, Any] | None:
+        return json.loads(self.pending_schema_json) if self.pending_schema_json else None
 
     class Settings:
         name = "document_types"

@@ -13,8 +13,8 @@ from bson.errors import InvalidId
 
 from core.documents.models import Direction, DocumentState, Secrecy, StoredDocument
 from core.documents.schemas import DocumentCreate, DocumentFields, DocumentUpdate
-from core.documents.types import type_for_unit
-from core.errors import Conflict, InvalidInput, NotFound
+from core.documents.types import DocumentType, type_for_unit
+from core.errors import Conflict, HosoError, InvalidInput, NotFound
 from core.numbering.service import entry_of_document
 from core.runtime import Runtime
 from core.text import fold
@@ -92,7 +92,31 @@ async def create_document(runtime: Runtime, data: DocumentCreate) -> StoredDocum
         updated_at=now,
     )
     await document.insert()
+    await _check_type_unchanged(runtime, unit, doc_type, document)
     return document
+
+
+async def _check_type_unchanged(
+    runtime: Runtime, unit: Unit, checked: DocumentType, document: StoredDocument
+) -> None:
+    """A type defined through the API may have begun a schema change while this document was
+    checked. The change first marks its new schema pending, then looks at the documents stored;
+    this looks at the type again once the document is stored. One of the two always sees the
+    other, so no document escapes the new schema (no transaction needed; see types_api)."""
+    if not any(source.startswith("unit:") for source in checked.sources):
+        return  # plugin types do not change while the service runs
+    current = await type_for_unit(runtime, unit, checked.code)
+    if (current.schema, current.pending_schema) == (checked.schema, checked.pending_schema):
+        return
+    try:
+        await current.validate_extra(document.extra)
+    except HosoError as exc:
+        await document.delete()
+        raise Conflict(
+            f"Document type {checked.code} changed while the document was being created, and "
+            f"its extra fields no longer fit ({exc.detail}). Nothing was stored: read the type "
+            "and send the document again."
+        ) from None
 
 
 async def duplicate_warnings(document: StoredDocument) -> list[str]:
@@ -152,7 +176,15 @@ async def update_document(
         changes.update(type_name=doc_type.name, type_symbol=doc_type.symbol)
     if changes.get("summary"):
         changes["summary_folded"] = fold(changes["summary"])
+    if _changes_nothing(document, changes):
+        return document  # the values sent are those stored: no new revision
     return await save_changes(runtime, document, changes)
+
+
+def _changes_nothing(document: StoredDocument, changes: dict[str, Any]) -> bool:
+    fields = set(changes)
+    after = StoredDocument.model_validate({**document.model_dump(), **changes})
+    return after.model_dump(include=fields) == document.model_dump(include=fields)
 
 
 async def delete_document(runtime: Runtime, document_id: str, revision: int | None) -> None:

@@ -58,6 +58,8 @@ class DocumentType:
     schema: dict[str, Any] = field(default_factory=lambda: dict(EMPTY_SCHEMA))
     # Where it comes from: "plugin:<name>…" or "unit:<code>" (defined through the API).
     sources: tuple[str, ...] = ()
+    # The schema a change under way would give the type: documents must fit it too meanwhile.
+    pending_schema: dict[str, Any] | None = None
 
     async def validate_extra(self, extra: dict[str, Any]) -> None:
         """Raise `InvalidInput` naming the wrong extra fields.
@@ -66,6 +68,9 @@ class DocumentType:
         takes a while, and meanwhile the event loop must go on answering other requests.
         """
         await anyio.to_thread.run_sync(self.check_extra, extra)
+        if self.pending_schema is not None:
+            pending = DocumentType(self.code, self.name, self.symbol, self.pending_schema)
+            await anyio.to_thread.run_sync(pending.check_extra, extra)
 
     def check_extra(self, extra: dict[str, Any]) -> None:
         """`validate_extra`, blocking: for callers already off the event loop."""
@@ -184,7 +189,12 @@ async def types_for_unit(runtime: Runtime, unit: Unit) -> dict[str, DocumentType
     custom.sort(key=lambda item: chain.index(item.unit))
     for item in custom:
         types[item.code] = DocumentType(
-            item.code, item.name, item.symbol, item.extra_schema, (f"unit:{item.unit}",)
+            item.code,
+            item.name,
+            item.symbol,
+            item.extra_schema,
+            (f"unit:{item.unit}",),
+            item.pending_schema,
         )
     return types
 

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+)
 
 from core.settings import ConfigError
 
@@ -37,7 +44,19 @@ class UnitEntry(BaseModel):
     abbreviation: str = Field(min_length=1, max_length=20, pattern=r"^[A-ZĐ][A-Za-zĐđ0-9]*$")
     level: str
     parent: str | None = None
-    plugins: dict[str, dict[str, Any] | bool] = Field(default_factory=dict)
+    # `true`/`false` only: "yes" or 1 would be read as a choice nobody wrote.
+    plugins: dict[str, dict[str, Any] | StrictBool] = Field(default_factory=dict)
+
+    @field_validator("plugins", mode="before")
+    @classmethod
+    def _tables_or_switches(cls, plugins: Any) -> Any:
+        for name, value in plugins.items() if isinstance(plugins, dict) else ():
+            if not isinstance(value, dict | bool):
+                raise ValueError(
+                    f"plugin {name}: write a table of its settings ([unit.plugins.{name}]), or "
+                    f"true / false to turn it on or off, not {value!r}"
+                )
+        return plugins
 
     @field_validator("code")
     @classmethod
@@ -51,6 +70,15 @@ class UnitsFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     levels: list[str] = Field(default_factory=lambda: list(DEFAULT_LEVELS), min_length=1)
+
+    @field_validator("levels")
+    @classmethod
+    def _levels_once_each(cls, levels: list[str]) -> list[str]:
+        twice = sorted({level for level in levels if levels.count(level) > 1})
+        if twice:
+            raise ValueError(f"each level once, top first; {', '.join(twice)} appears twice")
+        return levels
+
     unit: list[UnitEntry] = Field(default_factory=list)
 
 
@@ -131,7 +159,8 @@ def load_unit_tree(path: Path) -> UnitTree:
     except ValidationError as exc:
         error = exc.errors()[0]
         where = _describe_location(raw, error["loc"])
-        raise ConfigError(f"units file {path}, {where}: {error['msg']}") from None
+        message = error["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"units file {path}, {where}: {message}") from None
     return build_unit_tree(parsed, path)
 
 

@@ -207,3 +207,20 @@ async def test_a_type_schema_that_its_documents_no_longer_fit_is_refused_naming_
     assert accepted.status_code == 200, accepted.text
     types = (await client.get("/api/v1/document-types", params={"unit": PROVINCE})).json()
     assert [t["extra_schema"] for t in types if t["code"] == "GXN"] == [widened]
+
+
+async def test_a_change_that_sends_the_stored_values_makes_no_new_revision(
+    client: AsyncTestClient,
+) -> None:
+    draft = await create(client, outgoing(keywords=["quy chế"]))
+
+    same = await client.patch(
+        f"/api/v1/documents/{draft['id']}",
+        json={"revision": 1, "description": None, "keywords": ["quy chế"], "secrecy": "none"},
+    )
+    changed = await client.patch(
+        f"/api/v1/documents/{draft['id']}", json={"revision": 1, "description": "Ghi chú"}
+    )
+
+    assert same.status_code == 200 and same.json()["revision"] == 1
+    assert changed.status_code == 200 and changed.json()["revision"] == 2

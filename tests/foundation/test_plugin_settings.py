@@ -115,6 +115,17 @@ def test_a_setting_of_the_wrong_type_is_refused_in_one_line(tmp_path: Path) -> N
     )
 
 
+@pytest.mark.parametrize("value", ['"thi-dua\\n"', '"thi-dua\\r\\n"', '"thi dua"'])
+def test_a_pattern_matches_the_whole_setting_not_a_line_of_it(tmp_path: Path, value: str) -> None:
+    # Python's `$` would match before a final line feed; the register key would end in one.
+    units = home_affairs_settings(tmp_path, f'register = {value}\nsymbol_suffix = "TĐKT"\n')
+
+    line = config_check_error(units)
+
+    assert f"unit {HOME_AFFAIRS}, plugin ha_tinh_home_affairs, setting 'register'" in line
+    assert "does not match" in line
+
+
 def test_a_misspelled_setting_is_refused_naming_the_accepted_ones(tmp_path: Path) -> None:
     units = home_affairs_settings(tmp_path, 'registr = "khen-thuong"\n')
 
@@ -347,3 +358,33 @@ async def test_a_plugin_failing_at_run_time_answers_500_and_logs_its_traceback(
     assert "Traceback (most recent call last)" in caplog.text
     assert "in lookup_register" in caplog.text
     assert "RuntimeError: register directory unreachable" in caplog.text
+
+
+ROOT_ONLY = """levels = {levels}
+[[unit]]
+code = "000.00.00.H25"
+name = "Ủy ban nhân dân tỉnh Hà Tĩnh"
+abbreviation = "UBND"
+level = "province"
+[unit.plugins]
+decree30 = {switch}
+"""
+
+
+@pytest.mark.parametrize("switch", ['"yes"', "1", '"false"'])
+def test_a_plugin_switch_is_true_false_or_a_table(tmp_path: Path, switch: str) -> None:
+    units = units_file(tmp_path, ROOT_ONLY.format(levels='["province"]', switch=switch))
+
+    line = config_check_error(units)
+
+    assert "unit 000.00.00.H25" in line and "plugin decree30" in line
+    assert "true / false" in line
+
+
+def test_a_level_listed_twice_is_refused(tmp_path: Path) -> None:
+    levels = '["province", "commune", "commune"]'
+    units = units_file(tmp_path, ROOT_ONLY.format(levels=levels, switch="true"))
+
+    line = config_check_error(units)
+
+    assert line.endswith("key 'levels': each level once, top first; commune appears twice")
