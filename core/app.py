@@ -20,10 +20,12 @@ from core.documents.files_api import FileController
 from core.documents.types import check_plugin_types
 from core.documents.types_api import DocumentTypeController
 from core.health import health
+from core.http_rules import apply_http_rules, before_request
 from core.numbering.api import RegisterController
+from core.numbering.migrate import move_old_registers
 from core.openapi import API_PREFIX, serve_contract_openapi
 from core.plugins import create_plugin_host
-from core.problems import EXCEPTION_HANDLERS, answer_options
+from core.problems import EXCEPTION_HANDLERS
 from core.runtime import Runtime, utc_now
 from core.settings import Settings, load_settings
 from core.units.api import UnitController
@@ -46,6 +48,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         runtime.database = await connect_database(settings)
+        await move_old_registers(runtime.database.db)
         try:
             yield
         finally:
@@ -89,9 +92,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             # Generated clients name their functions after these: the handlers' own names.
             operation_id_creator=lambda handler, method, path: handler.handler_name,
         ),
-        before_request=answer_options,
+        before_request=before_request,
     )
     serve_contract_openapi(app)
+    apply_http_rules(app, max_header_bytes=settings.max_header_bytes)
     return app
 
 

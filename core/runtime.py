@@ -34,6 +34,9 @@ class Runtime:
     # One lock per register within this worker: its requests take numbers one after another, so
     # only workers (not every request) race in the database. Correctness never rests on it.
     register_locks: dict[tuple[str, str, int], asyncio.Lock] = field(default_factory=dict)
+    # The highest number this worker has seen taken, per register and year: where the search for
+    # the next one starts (core.numbering.service). Only ever a lower bound.
+    register_hints: dict[tuple[str, str, int], int] = field(default_factory=dict)
 
     def register_lock(self, unit: str, register: str, year: int) -> asyncio.Lock:
         return self.register_locks.setdefault((unit, register, year), asyncio.Lock())

@@ -172,7 +172,12 @@ async def _take(
     assert document.id is not None
     async with runtime.register_lock(unit.code, register, year):
         return await take_number(
-            unit=unit.code, register=register, year=year, document_id=document.id, now=now
+            unit=unit.code,
+            register=register,
+            year=year,
+            document_id=document.id,
+            now=now,
+            hints=runtime.register_hints,
         )
 
 

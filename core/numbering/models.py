@@ -8,15 +8,27 @@ from beanie import Document, PydanticObjectId
 from pymongo import ASCENDING, IndexModel
 
 
+def entry_key(unit: str, register: str, year: int, number: int) -> str:
+    """The `_id` of number `number` of `register` in `unit` for `year`.
+
+    Derived, so that taking, finding and probing numbers are `_id` reads and inserts, which cost
+    the same at any register size on every engine (FerretDB 1.x scans for other filters and for
+    every sort). Unambiguous: the unit code holds no `|`, the year and the nine-digit number are
+    fixed, and the register name, whatever it holds, comes last.
+    """
+    return f"{unit}|{year}|{number:09d}|{register}"
+
+
 class RegisterEntry(Document):
     """Number `number` of `register` in `unit` for calendar `year`, taken by `document_id`.
 
     Entries are inserted and never deleted: a cancelled or vanished document keeps its entry (so
     the sequence has no gaps); the only change an entry ever sees is being marked void.
-    Uniqueness rests on the unique indexes below, which every MongoDB-compatible engine enforces
-    on insert; no counter is incremented in place.
+    Uniqueness rests on the `_id` (`entry_key`) and the unique index on the document, which every
+    MongoDB-compatible engine enforces on insert; no counter is incremented in place.
     """
 
+    id: str  # type: ignore[assignment]  # entry_key(unit, register_code, year, number)
     unit: str
     register_code: str
     year: int
@@ -28,8 +40,10 @@ class RegisterEntry(Document):
     void_reason: str | None = None
 
     class Settings:
-        name = "register_entries"
+        # Entries of hoso 0.1 had ObjectId `_id`s, in "register_entries": see migrate.py.
+        name = "register_book"
         indexes = [
+            # For reading a register book in order; uniqueness is the _id's.
             IndexModel(
                 [
                     ("unit", ASCENDING),
@@ -37,11 +51,15 @@ class RegisterEntry(Document):
                     ("year", ASCENDING),
                     ("number", ASCENDING),
                 ],
-                unique=True,
-                name="one_entry_per_number",
+                name="register_book_order",
             ),
             IndexModel([("document_id", ASCENDING)], unique=True, name="one_number_per_document"),
         ]
+
+
+def printed_key(unit: str, year: int, printed: str) -> str:
+    """The `_id` of a printed number: `000.00.00.H25|2026|05/QĐ-UBND`."""
+    return f"{unit}|{year}|{printed}"
 
 
 class PrintedNumber(Document):
@@ -52,13 +70,14 @@ class PrintedNumber(Document):
     index makes the second one fail loudly instead.
     """
 
+    id: str  # type: ignore[assignment]  # printed_key(unit, year, printed)
     unit: str
     year: int
     printed: str
     document_id: PydanticObjectId
 
     class Settings:
-        name = "printed_numbers"
+        name = "printed_numbers_by_key"  # "printed_numbers" in hoso 0.1: see migrate.py
         indexes = [
             IndexModel(
                 [("unit", ASCENDING), ("year", ASCENDING), ("printed", ASCENDING)],

@@ -1,9 +1,16 @@
-"""Take the next number of a register: unique and gapless under any number of workers.
+"""Take the next number of a register: unique and gapless under any number of workers, at a cost
+that does not grow with the register.
 
-The next number is the highest entry + 1, claimed by inserting its entry. Two workers that read
-the same highest entry race to insert the same number; the unique index lets exactly one win and
-the other reads again and tries the next. No read-modify-write of a counter is involved, so this
-holds on engines that do not apply single-document updates atomically (FerretDB 1.x).
+Every number is an entry whose `_id` is derived from (unit, register, year, number)
+(`entry_key`). Entries are never deleted, so the numbers taken are exactly 1..highest: the highest
+is found by probing `_id`s (from a number known to be taken, doubling, then halving), and the next
+is claimed by inserting its entry. Two workers that probe the same highest race to insert the same
+`_id`; the engine lets exactly one win and the other probes on. Only `_id` reads and inserts are
+involved, never a sort, a scan or a read-modify-write of a counter, so this holds and stays fast
+on engines that scan for other filters and do not apply updates atomically (FerretDB 1.x).
+
+A document holds at most one entry (a unique index on it, enforced on insert): a retried or
+repeated issue of the same document finds the entry it holds instead of taking another number.
 """
 
 from __future__ import annotations
@@ -16,27 +23,37 @@ from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
 
 from core.errors import ServiceUnavailable
-from core.numbering.models import PrintedNumber, RegisterEntry
+from core.numbering.models import PrintedNumber, RegisterEntry, entry_key, printed_key
 
 MAX_ATTEMPTS = 200
 BASE_BACKOFF = 0.002  # seconds
 MAX_BACKOFF = 0.25
 
+# Numbers known to be taken, per (unit, register, year): where probing starts. Any number once
+# seen taken stays taken, so a stale hint is only a lower bound, never wrong.
+Hints = dict[tuple[str, str, int], int]
+
 
 async def take_number(
-    *, unit: str, register: str, year: int, document_id: PydanticObjectId, now: datetime
+    *,
+    unit: str,
+    register: str,
+    year: int,
+    document_id: PydanticObjectId,
+    now: datetime,
+    hints: Hints | None = None,
 ) -> RegisterEntry:
     """The entry `document_id` holds in the register, taking the next number if it has none.
 
     Calling it again for the same document returns the same entry, so an interrupted issue can
     simply be retried.
     """
-    held = await RegisterEntry.find_one(RegisterEntry.document_id == document_id)
-    if held is not None:
-        return held
-    candidate = await _highest_number(unit, register, year) + 1
+    hints = {} if hints is None else hints
+    series = (unit, register, year)
+    candidate = await highest_number(unit, register, year, hints.get(series, 0)) + 1
     for attempt in range(MAX_ATTEMPTS):
         entry = RegisterEntry(
+            id=entry_key(unit, register, year, candidate),
             unit=unit,
             register_code=register,
             year=year,
@@ -46,37 +63,70 @@ async def take_number(
         )
         try:
             await entry.insert()
-            return entry
         except DuplicateKeyError:
-            # Either someone took `candidate` first, or this document got a number meanwhile
-            # (a concurrent call for it). Numbers are never removed, so if the highest is still
-            # below `candidate`, the clash was on the document.
-            highest = await _highest_number(unit, register, year)
-            if highest < candidate:
-                held = await RegisterEntry.find_one(RegisterEntry.document_id == document_id)
+            taken = await RegisterEntry.get(entry.id)
+            if taken is None:
+                # The number is free, so the clash was on the document: it holds a number
+                # already (an earlier, interrupted issue, or a concurrent one). Rare: this is
+                # the one lookup that is not by `_id`.
+                held = await entry_of_document(document_id)
                 if held is not None:
                     return held
-            # Only ever claim the number right after one known to exist: no gap can open.
-            candidate = highest + 1
+                continue  # the holder went away meanwhile (cannot happen: entries stay)
+            if taken.document_id == document_id:
+                return taken  # a concurrent call for this document took it
+            hints[series] = max(hints.get(series, 0), candidate)
+            # Only ever claim the number right after one known to be taken: no gap can open.
+            candidate = await highest_number(unit, register, year, candidate) + 1
             # Randomised, growing back-off spreads the losers out, so each round has few
             # contenders instead of all of them colliding on the very next number again.
             await asyncio.sleep(random.uniform(0, min(MAX_BACKOFF, BASE_BACKOFF * 2**attempt)))
+            continue
+        hints[series] = max(hints.get(series, 0), candidate)
+        return entry
     raise ServiceUnavailable(
         f"could not take a number in register '{register}' after {MAX_ATTEMPTS} attempts; "
         "the database is overloaded, try again"
     )
 
 
+async def highest_number(unit: str, register: str, year: int, known: int = 0) -> int:
+    """The highest number taken, found with `_id` reads: `known` (0, or a number known to be
+    taken) is a lower bound; probe upwards doubling the step, then halve the gap. About
+    2·log2(distance) reads: one or two when `known` is the last number taken."""
+
+    async def taken(number: int) -> bool:
+        return await _exists(entry_key(unit, register, year, number))
+
+    low, step = known, 1  # `low` is taken (or 0); find a `high` that is not
+    high = low + step
+    while await taken(high):
+        low, step = high, step * 2
+        high = low + step
+    while high - low > 1:  # low taken, high not
+        middle = (low + high) // 2
+        if await taken(middle):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+async def _exists(key: str) -> bool:
+    found = await RegisterEntry.get_motor_collection().find_one({"_id": key}, {"_id": 1})
+    return found is not None
+
+
 async def claim_printed(
     *, unit: str, year: int, printed: str, document_id: PydanticObjectId
 ) -> PydanticObjectId | None:
     """Claim the printed number for `document_id`; the document already holding it, if another."""
+    key = printed_key(unit, year, printed)
+    claim = PrintedNumber(id=key, unit=unit, year=year, printed=printed, document_id=document_id)
     try:
-        await PrintedNumber(unit=unit, year=year, printed=printed, document_id=document_id).insert()
+        await claim.insert()
     except DuplicateKeyError:
-        holder = await PrintedNumber.find_one(
-            PrintedNumber.unit == unit, PrintedNumber.year == year, PrintedNumber.printed == printed
-        )
+        holder = await PrintedNumber.get(key)
         if holder is not None and holder.document_id != document_id:
             return holder.document_id
     return None
@@ -87,21 +137,9 @@ async def void_entry(entry: RegisterEntry, reason: str) -> None:
 
 
 async def entry_of_document(document_id: PydanticObjectId) -> RegisterEntry | None:
+    """The entry a document holds. Not by `_id`: only for the rare paths (a repeated issue, the
+    deletion of a draft), never for every number taken."""
     return await RegisterEntry.find_one(RegisterEntry.document_id == document_id)
-
-
-async def _highest_number(unit: str, register: str, year: int) -> int:
-    last = (
-        await RegisterEntry.find(
-            RegisterEntry.unit == unit,
-            RegisterEntry.register_code == register,
-            RegisterEntry.year == year,
-        )
-        .sort(-RegisterEntry.number)
-        .limit(1)
-        .to_list()
-    )
-    return last[0].number if last else 0
 
 
 async def register_summary(unit: str) -> list[dict[str, object]]:
