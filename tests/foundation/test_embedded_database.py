@@ -1,11 +1,12 @@
 """The embedded database as an operator meets it: `hoso serve` with no database server keeps
 documents, files and register numbers across restarts, and after a kill -9; one process per
-data folder."""
+data folder; a write the file did not take is not served; a damaged file is refused at start."""
 
 from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -117,3 +118,55 @@ def test_a_second_service_on_the_same_data_folder_is_refused_in_one_line(
         "processes"
     )
     assert still_serving.status_code == 200
+
+
+def test_a_write_refused_while_another_process_locks_the_file_is_not_served(
+    embedded: Settings,
+) -> None:
+    database_file = embedded.data_dir / "hoso.sqlite3"
+    with running_service(embedded) as (base, _), httpx.Client(base_url=base, timeout=30) as http:
+        kept = new_outgoing(http, "Trước khi khóa tệp")
+        other = sqlite3.connect(database_file, isolation_level=None)  # an sqlite3 shell, say
+        try:
+            other.execute("BEGIN EXCLUSIVE")
+            body = {"unit": PROVINCE, "direction": "outgoing", "type_code": "QD", "summary": "x"}
+            refused = http.post("/api/v1/documents", json=body)
+            listed = http.get("/api/v1/documents", params={"limit": 200})
+            health = http.get("/health")
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        after = new_outgoing(http, "Sau khi mở khóa")  # the lock gone, writes go on
+
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert [item["id"] for item in listed.json()["items"]] == [kept["id"]]
+    assert health.status_code == 200, health.text  # a lock is not a broken file
+
+    with running_service(embedded) as (base, _), httpx.Client(base_url=base, timeout=30) as http:
+        listed = http.get("/api/v1/documents", params={"limit": 200})
+    assert [item["id"] for item in listed.json()["items"]] == [after["id"], kept["id"]]
+
+
+def test_a_damaged_database_file_is_refused_at_start_in_one_line(embedded: Settings) -> None:
+    with running_service(embedded) as (base, _), httpx.Client(base_url=base, timeout=30) as http:
+        new_outgoing(http, "Trước khi tệp hỏng")
+    database_file = embedded.data_dir / "hoso.sqlite3"
+    with sqlite3.connect(database_file) as sql:  # a document that lost its _id
+        sql.execute("UPDATE documents SET doc = x'0500000000' WHERE rowid = 1")
+    sql.close()
+
+    started = subprocess.run(
+        [sys.executable, "-m", "core", "serve"],
+        cwd=REPO,
+        env=service_env(embedded, free_port()),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert started.returncode == 1
+    (line,) = started.stderr.strip().splitlines()
+    assert line.startswith(f"hoso: the database file {database_file} is damaged (document row 1")
+    assert "restore it from a backup" in line

@@ -2,11 +2,16 @@
 
 Each test changes data through mongomock's own API, then closes the store and opens the folder
 again: documents (in their natural order), indexes and collections must come back as they were.
+When a write to the file fails, what memory holds must still be what the file holds; a file that
+is damaged is refused at open, in one line.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -15,9 +20,15 @@ import pytest
 from bson import ObjectId
 from bson.errors import InvalidDocument
 from pymongo import IndexModel, ReturnDocument
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, WriteError
+from pymongo.errors import (
+    ConnectionFailure,
+    DuplicateKeyError,
+    OperationFailure,
+    PyMongoError,
+    WriteError,
+)
 
-from core.embedded_store import DataDirInUse, EmbeddedStore, EmbeddedStoreError
+from core.embedded_store import DataDirInUse, EmbeddedStore, EmbeddedStoreError, check_data_dir
 
 ONE_NUMBER = IndexModel([("register", 1), ("number", 1)], unique=True, name="one_number")
 
@@ -333,3 +344,185 @@ def test_a_file_that_is_not_a_database_is_named_and_the_folder_left_free(tmp_pat
     assert str(refused.value).startswith(f"cannot open the database file {database_file}: ")
     database_file.unlink()
     EmbeddedStore(tmp_path).close()  # the failed start did not keep the folder locked
+
+
+@contextmanager
+def locked(database_file: Path) -> Iterator[None]:
+    """Another connection holds the file's write lock, as an sqlite3 shell would."""
+    other = sqlite3.connect(database_file, isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")
+        yield
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+def test_a_file_locked_by_another_process_fails_the_write_and_changes_nothing(
+    folder: Folder,
+) -> None:
+    things = folder.collection()
+    things.insert_many([{"_id": n, "n": n} for n in range(5)])
+    things.create_index([("n", 1)], name="by_n")
+    folder.collection("other").insert_one({"_id": "o"})
+    before = contents(folder.client)
+
+    with locked(folder.store.path):
+        writes = [
+            lambda: things.insert_one({"_id": 9}),
+            lambda: things.insert_many([{"_id": 10}, {"_id": 11}]),
+            lambda: things.update_one({"_id": 1}, {"$set": {"n": 100}}),
+            lambda: things.update_many({}, {"$inc": {"n": 1}}),
+            lambda: things.replace_one({"_id": 2}, {"replaced": True}),
+            lambda: things.update_one({"_id": 7}, {"$set": {"n": 7}}, upsert=True),
+            lambda: things.delete_one({"_id": 2}),
+            lambda: things.delete_many({"n": {"$lt": 4}}),
+            lambda: things.find_one_and_delete({"_id": 0}),
+            lambda: things.create_index([("m", 1)], name="by_m"),
+            lambda: things.drop_index("by_n"),
+            lambda: things.drop_indexes(),
+            lambda: things.drop(),
+            lambda: things.rename("renamed"),
+            lambda: folder.collection("other").rename("things", dropTarget=True),
+            lambda: folder.client["hoso"].create_collection("new"),
+            lambda: folder.client.drop_database("hoso"),
+        ]
+        for write in writes:
+            with pytest.raises(ConnectionFailure, match="locked"):
+                write()
+            # Memory holds what the file holds: the write is not served, and nothing moved.
+            assert contents(folder.client) == before
+        folder.store.check()  # a lock is not a failure of the file: /health stays ok
+
+    things.insert_one({"_id": 9})  # the lock gone, writes go on
+    things.delete_one({"_id": 2})
+    folder.reopen()
+    assert [d["_id"] for d in folder.collection().find()] == [0, 1, 3, 4, 9]
+
+
+def test_a_lock_is_waited_for_briefly_not_seconds(folder: Folder) -> None:
+    # The store runs on the service's event loop: every request waits as long as a write does.
+    (milliseconds,) = folder.store._sql.execute("PRAGMA busy_timeout").fetchone()
+
+    assert 0 < milliseconds <= 500
+
+
+def test_a_full_disk_takes_back_the_whole_operation_and_stops_writes(folder: Folder) -> None:
+    things = folder.collection()
+    things.insert_many([{"_id": n, "text": "x"} for n in range(20)])
+    before = contents(folder.client)
+    (pages,) = folder.store._sql.execute("PRAGMA page_count").fetchone()
+    folder.store._sql.execute(f"PRAGMA max_page_count = {pages + 2}")  # the disk fills up
+
+    with pytest.raises(ConnectionFailure, match="full.*nothing more is written"):
+        things.update_many({}, {"$set": {"text": "y" * 2000}})  # fails a few documents in
+
+    assert contents(folder.client) == before
+    with pytest.raises(ConnectionFailure, match="nothing more is written"):  # what /health says
+        folder.store.check()
+    with pytest.raises(ConnectionFailure, match="nothing more is written"):
+        things.insert_one({"_id": "small"})
+    assert contents(folder.client) == before
+    folder.reopen()
+
+
+def test_an_update_that_fails_halfway_changes_nothing(folder: Folder) -> None:
+    things = folder.collection()
+    things.insert_many([{"_id": 1, "k": 1}, {"_id": 2, "k": "text"}])
+    broken = {"$set": {"x": 1}, "$inc": {"k": "bad"}}
+
+    with pytest.raises(WriteError):
+        things.update_one({"_id": 1}, broken)
+    with pytest.raises(WriteError):
+        things.find_one_and_update({"_id": 1}, broken)
+    with pytest.raises(WriteError):
+        things.update_one({"_id": 3}, broken, upsert=True)
+    with pytest.raises(OperationFailure):  # mongomock's own errors are left as they are
+        things.update_one({"_id": 1}, {"$set": {"x": 1}, "$push": {"k": {"$each": [1], "a": 1}}})
+    assert list(things.find()) == [{"_id": 1, "k": 1}, {"_id": 2, "k": "text"}]
+    folder.reopen()
+
+    # As on MongoDB, documents updated before the one that failed stay updated.
+    with pytest.raises(PyMongoError):
+        folder.collection().update_many({}, {"$set": {"seen": True}, "$inc": {"k": 1}})
+    assert list(folder.collection().find()) == [
+        {"_id": 1, "k": 2, "seen": True},
+        {"_id": 2, "k": "text"},
+    ]
+    folder.reopen()
+
+
+def open_descriptors(*paths: Path) -> list[str]:
+    """This process's file descriptors open on any of `paths`."""
+    names = {str(path.resolve()) for path in paths}
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.removesuffix(" (deleted)") in names:
+            found.append(target)
+    return found
+
+
+def assert_refused_as_damaged(data_dir: Path) -> str:
+    """Opening `data_dir` is refused in one line naming the file and a backup; nothing is held."""
+    database_file = data_dir / "hoso.sqlite3"
+    for opening in (EmbeddedStore, check_data_dir):
+        with pytest.raises(EmbeddedStoreError) as refused:
+            opening(data_dir)
+        message = str(refused.value)
+        assert message.startswith(f"the database file {database_file} is damaged ("), message
+        assert "restore it from a backup" in message and "SQLite" in message
+        assert "\n" not in message
+        assert open_descriptors(database_file, data_dir / "hoso.lock") == []
+    return message
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "said"),
+    [
+        ("doc", b"\x05\x00\x00\x00\x00", "the document has no _id"),
+        ("doc", b"\x10\x00\x00\x00\x10_id\x00", "not BSON"),
+        ("id", b"\x05\x00\x00\x00\x00", "its id column is not its _id"),
+    ],
+)
+def test_a_damaged_document_row_is_refused_at_open(
+    tmp_path: Path, column: str, value: bytes, said: str
+) -> None:
+    data_dir = tmp_path / "data"
+    store = EmbeddedStore(data_dir)
+    store.client()["hoso"]["things"].insert_many([{"_id": 1}, {"_id": 2}])
+    store.close()
+    with sqlite3.connect(data_dir / "hoso.sqlite3") as sql:
+        sql.execute(f"UPDATE documents SET {column} = ? WHERE rowid = 2", (value,))
+    sql.close()
+
+    message = assert_refused_as_damaged(data_dir)
+
+    assert f"document row 2 of hoso.things: {said}" in message
+
+
+def test_a_damaged_collection_row_is_refused_at_open(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    store = EmbeddedStore(data_dir)
+    store.client()["hoso"]["things"].create_index([("a", 1)])
+    store.close()
+    with sqlite3.connect(data_dir / "hoso.sqlite3") as sql:
+        sql.execute("UPDATE collections SET indexes = ?", (b"\x05\x00\x00\x00\x00",))
+    sql.close()
+
+    assert "collection hoso.things" in assert_refused_as_damaged(data_dir)
+
+
+def test_a_damaged_page_is_refused_at_open(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    store = EmbeddedStore(data_dir)
+    store.client()["hoso"]["things"].insert_many([{"_id": n, "t": "x" * 100} for n in range(300)])
+    store.close()
+    with open(data_dir / "hoso.sqlite3", "r+b") as file:
+        file.seek(8192)  # a page of the primary key's index: reading the documents skips it
+        file.write(bytes(4096))
+
+    assert_refused_as_damaged(data_dir)
