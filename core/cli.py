@@ -84,8 +84,10 @@ def serve(
         # h11, not httptools (uvicorn's default when installed): httptools has no limit on the
         # size of a request's head and keeps every header byte it is sent, so a 50 MB header
         # costs the worker more than 100 MB. h11 refuses a request line plus headers longer
-        # than this (400, connection closed) before holding more of it. Its pure-Python parsing
-        # is slower per request, which the database and file store dwarf here.
+        # than this (400, connection closed) before holding more of it, but only while the head
+        # is incomplete: one that arrives whole in a read reaches the app, which counts it and
+        # answers 431 (core.http_rules). Its pure-Python parsing is slower per request, which
+        # the database and file store dwarf here.
         http="h11",
         h11_max_incomplete_event_size=settings.max_header_bytes,
     )

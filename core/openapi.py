@@ -9,12 +9,16 @@ the document is built, `finalize_openapi` rewrites the parts that would mislead 
   one response per status the operation can really answer. A handler names the statuses only it
   knows (`problems=(404, 409)` in its decorator); those every operation of a kind shares are added
   here by rule, so a new endpoint cannot forget them;
-- a request body that may be left out (`data: ... = None`) is not marked required.
+- a request body that may be left out (`data: ... = None`) is not marked required;
+- a query or header parameter is never null (it is sent or not): no `null` branch in its schema;
+- every GET has its HEAD (answered by `core.http_rules` as GET without the body): the same
+  parameters and responses, without content, operation id `<GET's>_head`.
 """
 
 from __future__ import annotations
 
 import types
+from dataclasses import fields, replace
 from typing import Any, TypeVar, get_args, get_origin
 
 from litestar import Litestar, Response
@@ -29,6 +33,7 @@ from litestar.openapi.spec import (
     OpenAPIType,
     Operation,
     Parameter,
+    PathItem,
     Reference,
     RequestBody,
     Schema,
@@ -115,9 +120,12 @@ PROBLEM_DESCRIPTIONS = {
     409: "The request conflicts with the item's state: a stale revision, a document already "
     "numbered, a code already taken. `detail` says which; nothing was changed.",
     413: "The request body is larger than the service accepts. Nothing was changed.",
-    415: "The body has a media type this operation does not take. Nothing was changed.",
+    415: "The body has a media type this operation does not take (a JSON body needs "
+    "`Content-Type: application/json`). Nothing was changed.",
     416: "The requested byte range lies outside the file.",
     422: "Some values are wrong: `errors` names each field. Nothing was changed.",
+    431: "The request line and headers together are longer than the service accepts "
+    "(`max_header_bytes`, 64 KiB by default): send fewer or shorter headers. Nothing was done.",
     500: "A plugin of the unit failed or answered something unusable; `detail` names it. "
     "Nothing was changed; tell whoever runs the service.",
     503: "The database or the file store is not answering. Try again in a moment.",
@@ -168,7 +176,10 @@ def finalize_openapi(app: Litestar, openapi: OpenAPI) -> None:
             if data is not None:
                 models.update(_models_in(data.annotation))
                 _fix_request_body(operation, data)
+            _drop_null_from_parameters(operation)
             _set_problem_responses(operation, handler, route, has_body=data is not None)
+    for path_item in (openapi.paths or {}).values():
+        _add_head(path_item)
     _use_pydantic_schemas(openapi, models)
 
 
@@ -184,6 +195,7 @@ def _set_problem_responses(
                 if name == LOCATION.name and isinstance(header, OpenAPIHeader):
                     header.schema = LOCATION_SCHEMA
     statuses = set(handler.opt.get("problems", ()))
+    statuses.add(431)  # a request line plus headers over max_header_bytes, on any path
     if route.path.startswith(API_PREFIX):
         statuses.update(_statuses_by_rule(operation, has_body=has_body))
     for status in sorted(statuses):
@@ -196,7 +208,7 @@ def _statuses_by_rule(operation: Operation, *, has_body: bool) -> set[int]:
     statuses = {503}  # the database or the file store does not answer
     parameters = [p for p in operation.parameters or [] if isinstance(p, Parameter)]
     if has_body:
-        statuses |= {400, 413, 422}  # not JSON / too large / wrong fields
+        statuses |= {400, 413, 415, 422}  # not JSON / too large / not sent as JSON / wrong fields
     if any(p.param_in == "path" for p in parameters):
         statuses.add(404)  # an id or code that names nothing
     if any(p.param_in == "query" for p in parameters):
@@ -206,6 +218,74 @@ def _statuses_by_rule(operation: Operation, *, has_body: bool) -> set[int]:
     if any(p.param_in == "path" and _constrained(p.schema) for p in parameters):
         statuses.add(422)  # a path value out of range ({year} 1900-9999)
     return statuses
+
+
+def _add_head(path_item: PathItem) -> None:
+    """HEAD wherever GET is: a path's own HEAD stays (the download's), and neither has bodies."""
+    get = path_item.get
+    if path_item.head is None and isinstance(get, Operation):
+        path_item.head = Operation(
+            tags=get.tags,
+            summary=f"{get.summary}: the headers only" if get.summary else None,
+            description="What GET of this URL answers (status and headers), without the body.",
+            operation_id=f"{get.operation_id}_head" if get.operation_id else None,
+            parameters=get.parameters,
+            responses={code: _headers_only(r) for code, r in (get.responses or {}).items()},
+            deprecated=get.deprecated,
+        )
+    elif isinstance(path_item.head, Operation):
+        responses = path_item.head.responses or {}
+        path_item.head.responses = {code: _headers_only(r) for code, r in responses.items()}
+
+
+def _headers_only(response: OpenAPIResponse | Reference) -> OpenAPIResponse | Reference:
+    if not isinstance(response, OpenAPIResponse):
+        return response
+    return OpenAPIResponse(
+        description=response.description, headers=response.headers, links=response.links
+    )
+
+
+def _drop_null_from_parameters(operation: Operation) -> None:
+    """A query or header parameter is sent or not: null cannot be sent, so its schema offers
+    none (Litestar writes `X | None = None` as `oneOf: [X, null]`)."""
+    for parameter in operation.parameters or []:
+        if isinstance(parameter, Parameter) and parameter.param_in in ("query", "header"):
+            parameter.schema = _never_null(parameter.schema)
+
+
+def _never_null(schema: Any) -> Any:
+    if not isinstance(schema, Schema):
+        return schema
+    if isinstance(schema.type, list | tuple) and OpenAPIType.NULL in schema.type:
+        kinds = [kind for kind in schema.type if kind != OpenAPIType.NULL]
+        return replace(schema, type=kinds[0] if len(kinds) == 1 else kinds)
+    for key in ("one_of", "any_of"):
+        options = getattr(schema, key) or []
+        kept = [option for option in options if not _is_null(option)]
+        if len(kept) < len(options):
+            outer = {
+                f.name: getattr(schema, f.name)
+                for f in fields(schema)
+                if getattr(schema, f.name) is not None and f.name != key
+            }
+            if len(kept) != 1:
+                return replace(schema, **{key: kept})
+            return _merged(kept[0], outer)
+    return schema
+
+
+def _merged(kept: Schema | Reference, outer: dict[str, Any]) -> Schema | Reference:
+    """The one non-null branch, with what the union itself said (a description, maxLength)."""
+    if not outer:
+        return kept
+    if isinstance(kept, Reference):
+        return Schema(all_of=[kept], **outer)
+    return replace(kept, **{k: v for k, v in outer.items() if getattr(kept, k) is None})
+
+
+def _is_null(schema: Any) -> bool:
+    return isinstance(schema, Schema) and schema.type == OpenAPIType.NULL
 
 
 def _constrained(schema: Any) -> bool:

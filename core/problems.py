@@ -74,6 +74,8 @@ def _allowed_methods(request: Request[Any, Any, Any], exc: HTTPException) -> str
     named = (exc.headers or {}).get("allow", "")
     methods = {m.strip().upper() for m in named.split(",") if m.strip()}
     methods -= {"ASGI", "WEBSOCKET"}
+    if "GET" in methods:
+        methods.add("HEAD")  # answered as GET without the body (core.http_rules)
     return ", ".join(sorted(methods))
 
 

@@ -207,7 +207,7 @@ class _DownloadOperation(Operation):
             )
         self.responses = dict(sorted(responses.items()))
         self.parameters = [
-            *_plain_version(self.parameters),
+            *(self.parameters or []),  # `?version=`, never null: see core.openapi
             _request_header(
                 "Range",
                 "One range of bytes: `bytes=0-99`, `bytes=100-` (to the end) or `bytes=-500` (the "
@@ -243,15 +243,7 @@ class _DownloadHeadOperation(Operation):
         )
         responses["304"] = _not_modified_response()
         self.responses = dict(sorted(responses.items()))
-        self.parameters = [*_plain_version(self.parameters), _IF_NONE_MATCH]
-
-
-def _plain_version(parameters: list[Any] | None) -> list[Any]:
-    """`?version=` may be left out, but is never null: an integer from 1, not `integer | null`."""
-    for parameter in parameters or []:
-        if isinstance(parameter, OpenAPIParameter) and parameter.name == "version":
-            parameter.schema = Schema(type=OpenAPIType.INTEGER, minimum=1)
-    return list(parameters or [])
+        self.parameters = [*(self.parameters or []), _IF_NONE_MATCH]
 
 
 def _request_header(name: str, description: str) -> OpenAPIParameter:

@@ -40,6 +40,9 @@ async def test_every_error_response_is_documented_as_problem_details(
         errors = {code: r for code, r in operation["responses"].items() if int(code) >= 400}
         assert errors, (method, path)
         for code, response in errors.items():
+            if method == "HEAD":  # the same answer as GET, without the body
+                assert "content" not in response, (method, path, code)
+                continue
             assert list(response["content"]) == [PROBLEM_JSON], (method, path, code)
             schema = response["content"][PROBLEM_JSON]["schema"]
             assert schema == {"$ref": "#/components/schemas/ProblemDetails"}, (method, path)
@@ -59,11 +62,14 @@ async def test_problem_details_schema_names_the_fields_the_service_sends(
 @pytest.mark.parametrize(
     ("method", "path", "statuses"),
     [
-        ("POST", "/api/v1/documents", {"400", "409", "413", "422", "503"}),
-        ("GET", "/api/v1/documents/{document_id}", {"404"}),
-        ("PATCH", "/api/v1/documents/{document_id}", {"404", "409", "422"}),
+        ("POST", "/api/v1/documents", {"400", "409", "413", "415", "422", "431", "503"}),
+        ("GET", "/api/v1/documents/{document_id}", {"404", "431"}),
+        ("HEAD", "/api/v1/documents/{document_id}", {"404", "431"}),
+        ("PATCH", "/api/v1/documents/{document_id}", {"404", "409", "415", "422"}),
         ("DELETE", "/api/v1/documents/{document_id}", {"404", "409"}),
-        ("POST", "/api/v1/documents/{document_id}/issue", {"404", "409", "422", "500"}),
+        ("POST", "/api/v1/documents/{document_id}/issue", {"404", "409", "415", "422", "500"}),
+        ("POST", "/api/v1/document-types", {"415", "422"}),
+        ("GET", "/health", {"431", "503"}),
         ("POST", "/api/v1/documents/{document_id}/files", {"404", "413", "415", "422"}),
         ("GET", "/api/v1/document-types", {"400", "422"}),
         ("GET", "/api/v1/units/{code}/registers/{register_code}/{year}", {"404", "422"}),
@@ -75,6 +81,62 @@ async def test_operations_document_the_errors_they_answer(
     responses = document["paths"][path][method.lower()]["responses"]
 
     assert statuses <= set(responses), sorted(responses)
+
+
+async def test_every_operation_can_answer_431_and_every_json_body_415(
+    document: dict[str, Any],
+) -> None:
+    for method, path, operation in operations(document):
+        assert "431" in operation["responses"], (method, path)
+        content = operation.get("requestBody", {}).get("content", {})
+        if "application/json" in content:
+            assert "415" in operation["responses"], (method, path)
+
+
+async def test_every_get_has_a_documented_head_without_bodies(document: dict[str, Any]) -> None:
+    for path, item in document["paths"].items():
+        if "get" not in item:
+            continue
+        get, head = item["get"], item["head"]
+        for code, response in head["responses"].items():
+            assert "content" not in response, (path, code)
+        if path.endswith("/content"):
+            assert head["operationId"] == "download_file_headers"  # its own handler
+            continue
+        assert set(head["responses"]) == set(get["responses"]), path
+        assert head["operationId"] == f"{get['operationId']}_head"
+        assert head.get("parameters") == get.get("parameters"), path
+        for code, response in head["responses"].items():
+            assert response.get("headers") == get["responses"][code].get("headers"), (path, code)
+
+
+async def test_query_and_header_parameters_are_never_null(document: dict[str, Any]) -> None:
+    def parameter(path: str, method: str, name: str) -> dict[str, Any]:
+        found = [p for p in document["paths"][path][method]["parameters"] if p["name"] == name]
+        return found[0]["schema"]
+
+    for method, path, operation in operations(document):
+        for p in operation.get("parameters", []):
+            if p["in"] in ("query", "header"):
+                assert "null" not in str(p["schema"]), (method, path, p["name"], p["schema"])
+    documents = "/api/v1/documents"
+    assert parameter(documents, "get", "q") == {
+        "type": "string",
+        "maxLength": 200,
+        "description": parameter(documents, "get", "q")["description"],
+    }
+    assert parameter(documents, "get", "direction") == {"$ref": "#/components/schemas/Direction"}
+    assert parameter(documents, "get", "date_from")["format"] == "date"
+    assert parameter(f"{documents}/{{document_id}}", "delete", "revision") == {
+        "type": "integer",
+        "minimum": 1,
+    }
+    download = f"{documents}/{{document_id}}/files/{{file_id}}/content"
+    for method in ("get", "head"):
+        version = parameter(download, method, "version")
+        assert (version["type"], version["minimum"]) == ("integer", 1)
+        assert "current one" in version["description"]
+    assert parameter("/api/v1/units", "get", "level") == {"type": "string"}
 
 
 async def test_optional_bodies_are_not_marked_required(document: dict[str, Any]) -> None:
@@ -170,17 +232,17 @@ async def test_a_wrong_method_answers_405_with_allow(client: AsyncTestClient) ->
 
     assert response.status_code == 405
     assert response.headers["content-type"].startswith(PROBLEM_JSON)
-    assert response.headers["allow"] == "DELETE, GET, OPTIONS, PATCH"
-    assert "DELETE, GET, OPTIONS, PATCH" in response.json()["detail"]
+    assert response.headers["allow"] == "DELETE, GET, HEAD, OPTIONS, PATCH"
+    assert "DELETE, GET, HEAD, OPTIONS, PATCH" in response.json()["detail"]
 
 
 @pytest.mark.parametrize(
     ("path", "allowed"),
     [
-        ("/api/v1/documents", "GET, OPTIONS, POST"),
-        ("/api/v1/documents/65f0a1b2c3d4e5f6a7b8c9d0", "DELETE, GET, OPTIONS, PATCH"),
-        ("/api/v1/documents/65f0a1b2c3d4e5f6a7b8c9d0/files", "GET, OPTIONS, POST"),
-        ("/health", "GET, OPTIONS"),
+        ("/api/v1/documents", "GET, HEAD, OPTIONS, POST"),
+        ("/api/v1/documents/65f0a1b2c3d4e5f6a7b8c9d0", "DELETE, GET, HEAD, OPTIONS, PATCH"),
+        ("/api/v1/documents/65f0a1b2c3d4e5f6a7b8c9d0/files", "GET, HEAD, OPTIONS, POST"),
+        ("/health", "GET, HEAD, OPTIONS"),
     ],
 )
 async def test_options_lists_every_method_of_the_path(

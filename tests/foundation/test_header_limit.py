@@ -75,6 +75,20 @@ def test_a_request_head_over_the_limit_is_refused_and_normal_ones_served(
     assert large_but_allowed.status_code == 200
 
 
+def test_a_head_over_the_limit_sent_at_once_is_refused_with_problem_details(
+    service: tuple[str, int],
+) -> None:
+    base, _ = service
+
+    # Within what the server reads at once, so it reaches the app: the app counts the head.
+    response = httpx.get(f"{base}/health", headers={"X-P": "a" * 100_000}, timeout=10)
+
+    assert response.status_code == 431
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "65,536 bytes" in response.json()["detail"]
+    assert httpx.get(f"{base}/health", timeout=10).status_code == 200
+
+
 def test_a_50_mb_header_does_not_grow_the_service_memory(service: tuple[str, int]) -> None:
     base, pid = service
     send_big_header(base, 1 * MiB)  # the refusal's code paths, loaded before measuring
