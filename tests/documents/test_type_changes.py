@@ -12,6 +12,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from tests.conftest import concurrent_client
 from tests.documents.conftest import assert_problem, count_documents, create
 from tests.documents.test_document_types import (
     COMMUNE,
@@ -72,29 +73,31 @@ async def test_a_change_of_the_district_type_ignores_documents_of_a_commune_that
     assert changed.status_code == 200, changed.text
 
 
-async def test_while_a_schema_change_is_under_way_a_document_must_fit_both(
-    app: Litestar, client: AsyncTestClient
-) -> None:
-    await define(client, residence_type(unit=DISTRICT))
-    # A change under way, as another worker leaves it between marking and writing the schema.
-    types = app.state.runtime.database.db["document_types"]
-    await types.update_one(
-        {"unit": DISTRICT, "code": "GXNCT"}, {"$set": {"pending_schema_json": _json(STRICTER)}}
-    )
-    before = await count_documents(client)
+async def test_while_a_schema_change_is_under_way_a_document_must_fit_both(app: Litestar) -> None:
+    # The app in this test's event loop: the test reaches into its database below.
+    async with concurrent_client(app) as client:
+        await define(client, residence_type(unit=DISTRICT))
+        # A change under way, as another worker leaves it between marking and writing the schema.
+        types = app.state.runtime.database.db["document_types"]
+        await types.update_one(
+            {"unit": DISTRICT, "code": "GXNCT"},
+            {"$set": {"pending_schema_json": _json(STRICTER)}},
+        )
+        before = await count_documents(client)
 
-    fits_old_only = await client.post("/api/v1/documents", json=residence_letter())
-    fits_both = await client.post(
-        "/api/v1/documents",
-        json=residence_letter(citizen_name="Phan Văn Đức", birth_year=1985, village="Nam Hà"),
-    )
-    another_change = await client.patch(
-        f"/api/v1/document-types/{DISTRICT}/GXNCT", json={"extra_schema": RESIDENCE_SCHEMA}
-    )
+        fits_old_only = await client.post("/api/v1/documents", json=residence_letter())
+        fits_both = await client.post(
+            "/api/v1/documents",
+            json=residence_letter(citizen_name="Phan Văn Đức", birth_year=1985, village="Nam Hà"),
+        )
+        another_change = await client.patch(
+            f"/api/v1/document-types/{DISTRICT}/GXNCT", json={"extra_schema": RESIDENCE_SCHEMA}
+        )
+        after = await count_documents(client)
 
     assert_problem(fits_old_only, 422, "village")
     assert fits_both.status_code == 201, fits_both.text
-    assert await count_documents(client) == before + 1
+    assert after == before + 1
     assert_problem(another_change, 409, "being changed")
 
 
