@@ -37,12 +37,14 @@ from typing import Any
 
 import bson
 import mongomock
+from bson import ObjectId
 from bson.codec_options import CodecOptions
 from bson.errors import BSONError, InvalidDocument
 from mongomock import helpers
 from mongomock import store as mongomock_store
 from mongomock.collection import Collection
 from mongomock.database import Database
+from mongomock.filtering import filter_applies
 from pymongo.errors import ConnectionFailure, PyMongoError, WriteError
 
 DATABASE_FILE = "hoso.sqlite3"
@@ -612,6 +614,11 @@ class _Database(Database):
         return _adopt(super().with_options(*args, **kwargs), _Database)
 
 
+def _plain_key(value: Any) -> bool:
+    """An `_id` value that names one document (not an operator, a regex or a sub-document)."""
+    return isinstance(value, str | int | ObjectId | bytes) and not isinstance(value, bool)
+
+
 class _Collection(Collection):
     """One transaction per write operation; documents changed in place are written at its end."""
 
@@ -669,6 +676,18 @@ class _Collection(Collection):
                 raise
             code = 14 if isinstance(exc, TypeError) else 2  # TypeMismatch, BadValue
             raise WriteError(f"the update cannot be applied: {exc}", code) from exc
+
+    def _iter_documents(self, filter: Any) -> Any:
+        # mongomock tests every document of the collection against every filter. A filter on
+        # one `_id` finds its document in the store's dict instead: reads, replaces and deletes
+        # by `_id` (numbering, documents by id) then cost the same at any collection size.
+        if isinstance(filter, dict) and _plain_key(filter.get("_id")):
+            try:
+                document = self._store[filter["_id"]]
+            except KeyError:
+                return iter(())
+            return iter([document] if filter_applies(filter, document) else [])
+        return super()._iter_documents(filter)
 
     def _store_server(self) -> EmbeddedStore:
         return self._store._server

@@ -526,3 +526,39 @@ def test_a_damaged_page_is_refused_at_open(tmp_path: Path) -> None:
         file.write(bytes(4096))
 
     assert_refused_as_damaged(data_dir)
+
+
+def test_filters_on_one_id_find_the_document_without_testing_the_others(
+    folder: Folder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    things = folder.collection()
+    things.insert_many([{"_id": f"k{i}", "n": i} for i in range(50)] + [{"_id": 7, "n": 7}])
+    tested: list[Any] = []
+    from core import embedded_store
+
+    real = embedded_store.filter_applies
+
+    def counting(filter: Any, document: Any) -> bool:
+        tested.append(document.get("_id"))
+        return real(filter, document)
+
+    monkeypatch.setattr(embedded_store, "filter_applies", counting)
+
+    found = things.find_one({"_id": "k42"})
+    other_field_differs = things.find_one({"_id": "k42", "n": 41})
+    missing = things.find_one({"_id": "k99"})
+    replaced = things.replace_one({"_id": 7, "n": 7}, {"n": 8})
+    deleted = things.delete_one({"_id": "k3"})
+
+    assert found == {"_id": "k42", "n": 42}
+    assert other_field_differs is None and missing is None
+    assert replaced.modified_count == 1 and things.find_one({"_id": 7}) == {"_id": 7, "n": 8}
+    assert deleted.deleted_count == 1
+    assert set(tested) <= {"k42", 7, "k3"}  # no other document was looked at
+    by_operator = (
+        things.find({"_id": {"$in": ["k1", "k2"]}}).to_list()
+        if hasattr(things.find({}), "to_list")
+        else list(things.find({"_id": {"$in": ["k1", "k2"]}}))
+    )
+    assert [d["_id"] for d in by_operator] == ["k1", "k2"]  # operators still work
+    folder.reopen()
