@@ -555,10 +555,6 @@ def test_filters_on_one_id_find_the_document_without_testing_the_others(
     assert replaced.modified_count == 1 and things.find_one({"_id": 7}) == {"_id": 7, "n": 8}
     assert deleted.deleted_count == 1
     assert set(tested) <= {"k42", 7, "k3"}  # no other document was looked at
-    by_operator = (
-        things.find({"_id": {"$in": ["k1", "k2"]}}).to_list()
-        if hasattr(things.find({}), "to_list")
-        else list(things.find({"_id": {"$in": ["k1", "k2"]}}))
-    )
+    by_operator = list(things.find({"_id": {"$in": ["k1", "k2"]}}))
     assert [d["_id"] for d in by_operator] == ["k1", "k2"]  # operators still work
     folder.reopen()
