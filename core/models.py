@@ -8,12 +8,13 @@ from __future__ import annotations
 from beanie import Document
 
 from core.documents.models import CustomDocumentType, FileVersion, StoredDocument
-from core.numbering.models import PrintedNumber, RegisterEntry
+from core.numbering.models import PrintedNumber, RegisterEntry, RegisterHint
 
 DOCUMENT_MODELS: list[type[Document]] = [
     StoredDocument,
     FileVersion,
     CustomDocumentType,
     RegisterEntry,
+    RegisterHint,
     PrintedNumber,
 ]

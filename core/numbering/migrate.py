@@ -15,6 +15,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from core.numbering.models import PrintedNumber, RegisterEntry, entry_key, printed_key
+from core.numbering.service import store_hint
 
 logger = logging.getLogger("hoso")
 
@@ -28,6 +29,7 @@ async def move_old_registers(database: Any) -> int:
     moved = 0
     if OLD_ENTRIES in names:
         moved += await _copy(database[OLD_ENTRIES], RegisterEntry, _entry_key)
+        await _mark_highest(database[OLD_ENTRIES])
     if OLD_PRINTED in names:
         moved += await _copy(database[OLD_PRINTED], PrintedNumber, _printed_key)
     for name in (OLD_ENTRIES, OLD_PRINTED):
@@ -49,6 +51,17 @@ async def _copy(old: Any, model: Any, key: Any) -> int:
         except DuplicateKeyError:
             pass  # copied by a start that stopped before dropping the old collection
     return copied
+
+
+async def _mark_highest(old: Any) -> None:
+    """Each register's high-water mark, so the first number taken after the move needs no
+    search of the register."""
+    highest: dict[tuple[str, str, int], int] = {}
+    async for raw in old.find({}):
+        series = (raw["unit"], raw["register_code"], raw["year"])
+        highest[series] = max(highest.get(series, 0), raw["number"])
+    for (unit, register, year), number in highest.items():
+        await store_hint(unit, register, year, number)
 
 
 def _entry_key(raw: dict[str, Any]) -> str:

@@ -57,6 +57,27 @@ class RegisterEntry(Document):
         ]
 
 
+def hint_key(unit: str, register: str, year: int) -> str:
+    """The `_id` of a register's high-water mark: `000.00.00.H25|2026|outgoing`."""
+    return f"{unit}|{year}|{register}"
+
+
+class RegisterHint(Document):
+    """A number known to be taken in a register: where the search for the next one starts.
+
+    Only ever a lower bound (a number once taken stays taken), so it is written without care for
+    races: a write that loses to another leaves a smaller, still true, bound. It spares a worker
+    that starts, or that fell behind, from searching the register: FerretDB 1.x answers a read
+    of an `_id` that does not exist by scanning the collection.
+    """
+
+    id: str  # type: ignore[assignment]  # hint_key(unit, register, year)
+    number: int
+
+    class Settings:
+        name = "register_hints"
+
+
 def printed_key(unit: str, year: int, printed: str) -> str:
     """The `_id` of a printed number: `000.00.00.H25|2026|05/QĐ-UBND`."""
     return f"{unit}|{year}|{printed}"

@@ -2,12 +2,15 @@
 that does not grow with the register.
 
 Every number is an entry whose `_id` is derived from (unit, register, year, number)
-(`entry_key`). Entries are never deleted, so the numbers taken are exactly 1..highest: the highest
-is found by probing `_id`s (from a number known to be taken, doubling, then halving), and the next
-is claimed by inserting its entry. Two workers that probe the same highest race to insert the same
-`_id`; the engine lets exactly one win and the other probes on. Only `_id` reads and inserts are
-involved, never a sort, a scan or a read-modify-write of a counter, so this holds and stays fast
-on engines that scan for other filters and do not apply updates atomically (FerretDB 1.x).
+(`entry_key`). Entries are never deleted, so the numbers taken are exactly 1..highest. A worker
+claims the number right after one it knows to be taken by inserting its entry; if the engine
+refuses the `_id` (someone took it first), that number is known taken too, and it tries the next.
+No gap can open, and no number is given twice. Where to start: the last number this worker took
+or saw taken, else the register's stored high-water mark (`RegisterHint`), else a search of the
+register by `_id` probes (`highest_number`). Only `_id` reads and inserts are involved, never a
+sort, a scan or a read-modify-write of a counter, so this holds and stays fast on engines that
+scan for other filters, that scan for an `_id` that is missing, and that do not apply updates
+atomically (FerretDB 1.x).
 
 A document holds at most one entry (a unique index on it, enforced on insert): a retried or
 repeated issue of the same document finds the entry it holds instead of taking another number.
@@ -23,14 +26,21 @@ from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
 
 from core.errors import ServiceUnavailable
-from core.numbering.models import PrintedNumber, RegisterEntry, entry_key, printed_key
+from core.numbering.models import (
+    PrintedNumber,
+    RegisterEntry,
+    RegisterHint,
+    entry_key,
+    hint_key,
+    printed_key,
+)
 
 MAX_ATTEMPTS = 200
 BASE_BACKOFF = 0.002  # seconds
 MAX_BACKOFF = 0.25
 
-# Numbers known to be taken, per (unit, register, year): where probing starts. Any number once
-# seen taken stays taken, so a stale hint is only a lower bound, never wrong.
+# Numbers known to be taken, per (unit, register, year): where this worker starts. Any number
+# once seen taken stays taken, so a stale hint is only a lower bound, never wrong.
 Hints = dict[tuple[str, str, int], int]
 
 
@@ -50,7 +60,12 @@ async def take_number(
     """
     hints = {} if hints is None else hints
     series = (unit, register, year)
-    candidate = await highest_number(unit, register, year, hints.get(series, 0)) + 1
+    known = hints.get(series)
+    if known is None:
+        known = await _stored_hint(unit, register, year)
+    if known is None:
+        known = await highest_number(unit, register, year)
+    candidate = known + 1
     for attempt in range(MAX_ATTEMPTS):
         entry = RegisterEntry(
             id=entry_key(unit, register, year, candidate),
@@ -75,19 +90,40 @@ async def take_number(
                 continue  # the holder went away meanwhile (cannot happen: entries stay)
             if taken.document_id == document_id:
                 return taken  # a concurrent call for this document took it
+            # `candidate` is taken: go on right after it, or after the stored mark if that is
+            # further (this worker fell behind the others).
             hints[series] = max(hints.get(series, 0), candidate)
-            # Only ever claim the number right after one known to be taken: no gap can open.
-            candidate = await highest_number(unit, register, year, candidate) + 1
-            # Randomised, growing back-off spreads the losers out, so each round has few
-            # contenders instead of all of them colliding on the very next number again.
-            await asyncio.sleep(random.uniform(0, min(MAX_BACKOFF, BASE_BACKOFF * 2**attempt)))
+            candidate = max(candidate, await _stored_hint(unit, register, year) or 0) + 1
+            if attempt:
+                # Randomised, growing back-off spreads the losers out, so each round has few
+                # contenders instead of all of them colliding on the very next number again.
+                await asyncio.sleep(random.uniform(0, min(MAX_BACKOFF, BASE_BACKOFF * 2**attempt)))
             continue
         hints[series] = max(hints.get(series, 0), candidate)
+        await store_hint(unit, register, year, candidate)
         return entry
     raise ServiceUnavailable(
         f"could not take a number in register '{register}' after {MAX_ATTEMPTS} attempts; "
         "the database is overloaded, try again"
     )
+
+
+async def _stored_hint(unit: str, register: str, year: int) -> int | None:
+    stored = await RegisterHint.get_motor_collection().find_one(
+        {"_id": hint_key(unit, register, year)}
+    )
+    return int(stored["number"]) if stored else None
+
+
+async def store_hint(unit: str, register: str, year: int, number: int) -> None:
+    """Raise the register's mark to `number`. Not atomic on every engine, and need not be: any
+    value written is a number taken, so the mark stays a true lower bound."""
+    hints = RegisterHint.get_motor_collection()
+    key = hint_key(unit, register, year)
+    try:
+        await hints.update_one({"_id": key}, {"$max": {"number": number}}, upsert=True)
+    except DuplicateKeyError:  # created by a concurrent take just now
+        await hints.update_one({"_id": key}, {"$max": {"number": number}})
 
 
 async def highest_number(unit: str, register: str, year: int, known: int = 0) -> int:

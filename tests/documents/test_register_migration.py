@@ -51,7 +51,11 @@ async def test_old_register_entries_are_moved_and_numbering_goes_on_after_them(
         issued = await issue(client, (await create(client, outgoing()))["id"])
         book = await client.get(f"/api/v1/units/{PROVINCE}/registers/outgoing/{year}")
         names = await app.state.runtime.database.db.list_collection_names()
+        mark = await app.state.runtime.database.db["register_hints"].find_one(
+            {"_id": f"{PROVINCE}|{year}|outgoing"}
+        )
 
     assert issued["number_and_symbol"] == "Số: 04/QĐ-UBND"
+    assert mark["number"] == 4  # set from the old entries, then raised by the new one
     assert [entry["number"] for entry in book.json()["entries"]] == [1, 2, 3, 4]
     assert "register_entries" not in names and "printed_numbers" not in names

@@ -87,14 +87,8 @@ async def test_from_a_number_seen_taken_the_reads_depend_on_the_distance_not_the
         assert len(reads) == 1  # the next number is free: one read
 
 
-async def test_taking_the_next_number_of_a_long_register_reads_by_id_a_few_times(
-    register: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    await fill(300)
-    hints = {(UNIT, REGISTER, YEAR): 300}
-    reads = counting_reads(monkeypatch)
-
-    entry = await service.take_number(
+async def take(hints: dict) -> RegisterEntry:
+    return await service.take_number(
         unit=UNIT,
         register=REGISTER,
         year=YEAR,
@@ -103,6 +97,31 @@ async def test_taking_the_next_number_of_a_long_register_reads_by_id_a_few_times
         hints=hints,
     )
 
+
+async def test_the_next_number_is_claimed_by_inserting_it_without_searching(
+    register: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await fill(300)
+    hints = {(UNIT, REGISTER, YEAR): 300}
+    reads = counting_reads(monkeypatch)
+
+    entry = await take(hints)
+
     assert (entry.number, entry.id) == (301, entry_key(UNIT, REGISTER, YEAR, 301))
-    assert len(reads) == 1
+    assert reads == []  # no probe: FerretDB scans for an `_id` that does not exist
     assert hints[(UNIT, REGISTER, YEAR)] == 301
+
+
+async def test_a_worker_that_starts_or_fell_behind_goes_on_from_the_registers_mark(
+    register: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await fill(300)
+    for _ in range(3):  # another worker takes 301-303 and raises the mark
+        await take({(UNIT, REGISTER, YEAR): 300})
+    reads = counting_reads(monkeypatch)
+
+    started = await take({})  # a new worker: no number of its own in mind
+    behind = await take({(UNIT, REGISTER, YEAR): 5})  # a worker that saw 5 taken, long ago
+
+    assert (started.number, behind.number) == (304, 305)
+    assert reads == []
