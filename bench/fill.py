@@ -1,11 +1,11 @@
 """Reach the stores through the driver, as the service does, and fill them fast in its own shape.
 
-Stored documents, register entries and printed numbers are built as the service's own models
-(`core.documents.models`, `core.numbering.models`) and inserted in their encoded form, so the
-service reads them as its own. Where the numbering code derives an entry's `_id` from its fields
-(`entry_key`, `printed_key`), the same function is used: the service then sees those numbers as
-taken. The issue-latency scenario checks that it does (the next number it gives is the one after
-the filled ones).
+Stored documents, register entries, printed numbers and the register's mark are built as the
+service's own models (`core.documents.models`, `core.numbering.models`) and inserted in their
+encoded form, so the service reads them as its own. Where the numbering code derives an `_id`
+from the fields (`entry_key`, `printed_key`, `hint_key`), the same function is used: the service
+then sees those numbers as taken. The issue-latency scenario checks that it does (the next
+number it gives is the one after the filled ones).
 """
 
 from __future__ import annotations
@@ -170,6 +170,11 @@ async def fill_register(
     await insert_all(database, numbering.RegisterEntry, book)
     printed = (encoded(printed_number(n, ids[n - 1], year)) for n in range(1, entries + 1))
     await insert_all(database, numbering.PrintedNumber, printed)
+    # The register's high-water mark, where numbering keeps one (the last number taken wrote it).
+    hint, hint_key = getattr(numbering, "RegisterHint", None), getattr(numbering, "hint_key", None)
+    if hint is not None and hint_key is not None and entries:
+        mark = hint(id=hint_key(PROVINCE, REGISTER, year), number=entries)
+        await insert_all(database, hint, [encoded(mark)])
 
 
 async def fill_documents(database: Database, count: int) -> None:
