@@ -16,6 +16,18 @@ from litestar.testing import AsyncTestClient
 from tests.documents.conftest import PROVINCE, assert_problem, create, incoming, issue, outgoing
 
 UNKNOWN_ID = "65f0a1b2c3d4e5f6a7b8c9d0"  # a well-formed ObjectId no document has
+# Fields a document always holds: they may be left out of a request, never sent as null.
+ALWAYS_SET = [
+    "summary",
+    "issuing_body",
+    "type_code",
+    "language",
+    "keywords",
+    "access_mode",
+    "urgency",
+    "secrecy",
+    "recipients",
+]
 NULL_REFUSED = "cannot be null; leave the field out to keep its value or get its default"
 MIB = 1_048_576
 
@@ -350,20 +362,7 @@ async def test_update_with_bad_input_answers_a_problem_and_changes_nothing(
     assert await state(client) == before
 
 
-@pytest.mark.parametrize(
-    "field",
-    [
-        "summary",
-        "issuing_body",
-        "type_code",
-        "language",
-        "keywords",
-        "access_mode",
-        "urgency",
-        "secrecy",
-        "recipients",
-    ],
-)
+@pytest.mark.parametrize("field", ALWAYS_SET)
 async def test_update_setting_a_required_field_to_null_answers_422_naming_it(
     client: AsyncTestClient, draft: dict[str, Any], field: str
 ) -> None:

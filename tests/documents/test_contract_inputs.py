@@ -19,17 +19,10 @@ from tests.documents.conftest import (
     incoming,
     outgoing,
 )
-from tests.documents.test_bad_inputs import NULL_REFUSED, state
+from tests.documents.test_bad_inputs import ALWAYS_SET, NULL_REFUSED, state
 
-NOT_NULL_FIELDS = [
-    "issuing_body",
-    "language",
-    "keywords",
-    "access_mode",
-    "urgency",
-    "secrecy",
-    "recipients",
-]
+# Those that always hold a value, but for `summary` and `type_code`, which create requires.
+NOT_NULL_FIELDS = [name for name in ALWAYS_SET if name not in ("summary", "type_code")]
 
 
 @pytest.mark.parametrize("field", NOT_NULL_FIELDS)

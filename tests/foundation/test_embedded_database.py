@@ -99,15 +99,7 @@ def test_a_second_service_on_the_same_data_folder_is_refused_in_one_line(
     embedded: Settings,
 ) -> None:
     with running_service(embedded) as (base, pid):
-        second = subprocess.run(
-            [sys.executable, "-m", "core", "serve"],
-            cwd=REPO,
-            env=service_env(embedded, free_port()),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        second = serve_once(embedded)
         still_serving = httpx.get(f"{base}/health", timeout=5)
 
     assert second.returncode == 1
@@ -156,17 +148,22 @@ def test_a_damaged_database_file_is_refused_at_start_in_one_line(embedded: Setti
         sql.execute("UPDATE documents SET doc = x'0500000000' WHERE rowid = 1")
     sql.close()
 
-    started = subprocess.run(
-        [sys.executable, "-m", "core", "serve"],
-        cwd=REPO,
-        env=service_env(embedded, free_port()),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    started = serve_once(embedded)
 
     assert started.returncode == 1
     (line,) = started.stderr.strip().splitlines()
     assert line.startswith(f"hoso: the database file {database_file} is damaged (document row 1")
     assert "restore it from a backup" in line
+
+
+def serve_once(settings: Settings) -> subprocess.CompletedProcess[str]:
+    """`hoso serve` as a second process on the same folder: it is expected to refuse, and exit."""
+    return subprocess.run(
+        [sys.executable, "-m", "core", "serve"],
+        cwd=REPO,
+        env=service_env(settings, free_port()),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
