@@ -22,6 +22,8 @@ from typing import Any
 
 import aiohttp
 
+from bench.credentials import BENCH_HEADERS
+
 
 class Exhausted(Exception):
     """Raised by a unit of work that has nothing left to do: its client stops, nothing counted."""
@@ -91,6 +93,7 @@ def http_client(base: str, concurrency: int) -> aiohttp.ClientSession:
         base,
         connector=aiohttp.TCPConnector(limit=concurrency),
         timeout=aiohttp.ClientTimeout(total=300),
+        headers=BENCH_HEADERS,
     )
 
 

@@ -22,6 +22,7 @@ import httpx
 from bson import ObjectId
 from pyinstrument import Profiler
 
+from bench.credentials import BENCH_HEADERS
 from bench.fill import DRAFT_BODY, PROVINCE, REGISTER, driver, fill_documents, fill_register
 from bench.report import RESULTS, machine, source
 from bench.service import CpuMeter, Tier, clear_settings_environment
@@ -42,7 +43,9 @@ async def profile(tier: Tier, what: str, size: int, samples: int, documents: boo
     app = create_app(settings)
     async with app.lifespan():
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://hoso") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://hoso", headers=BENCH_HEADERS
+        ) as http:
             work = await _work(http, what, samples)
             await work(0)  # warm-up, outside the profile
             meter = CpuMeter(tier.server_groups())

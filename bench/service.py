@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.credentials import BENCH_TOKEN
 from core.settings import Settings, load_settings
 from tests.servers.launch import FerretDBServer, MinioServer, free_port
 from tests.service_process import service_env
@@ -91,6 +92,8 @@ class Tier:
             "data_dir": folder / "data",
             "blob_dir": folder / "blobs",
             "log_level": "warning",
+            # The load acts as the province administrator: an API token made at first start.
+            "bootstrap_token": BENCH_TOKEN,
         }
         if self.ferretdb is not None and self.minio is not None:
             overrides.update(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -12,6 +13,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 
 from core.blobs import create_blob_store
 from core.database import connect_database
@@ -21,13 +23,18 @@ from core.documents.types import check_plugin_types
 from core.documents.types_api import DocumentTypeController
 from core.health import health
 from core.http_rules import apply_http_rules, before_request
+from core.identity.api import AuthController, RoleController, TokenController, UserController
+from core.identity.middleware import BearerAuthenticationMiddleware, provide_actor
+from core.identity.policy import Policy
+from core.identity.roles import Role, collect_roles
+from core.identity.service import FIRST_ADMIN, bootstrap, load_signing_key
 from core.numbering.api import RegisterController
 from core.numbering.migrate import move_old_registers
 from core.openapi import API_PREFIX, serve_contract_openapi
-from core.plugins import create_plugin_host
+from core.plugins import PluginError, PluginHost, call_in_registration_order, create_plugin_host
 from core.problems import EXCEPTION_HANDLERS
 from core.runtime import Runtime, utc_now
-from core.settings import Settings, load_settings
+from core.settings import ConfigError, Settings, load_settings
 from core.units.api import UnitController
 from core.units.tree import load_unit_tree
 
@@ -43,12 +50,17 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     units = load_unit_tree(settings.resolved_units_file())
     plugins = create_plugin_host(units)
     check_plugin_types(plugins)
-    runtime = Runtime(settings, units, plugins, create_blob_store(settings), clock=clock)
+    policy = Policy(units, roles_of(plugins))
+    runtime = Runtime(settings, units, plugins, create_blob_store(settings), policy, clock=clock)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         runtime.database = await connect_database(settings)
         await move_old_registers(runtime.database.db)
+        runtime.signing_key = await load_signing_key(runtime)
+        first_password = await bootstrap(runtime)
+        if first_password is not None:
+            announce_first_administrator(first_password)
         try:
             yield
         finally:
@@ -67,12 +79,20 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     api = Router(
         path=API_PREFIX,
         route_handlers=[
+            AuthController,
+            UserController,
+            TokenController,
+            RoleController,
             UnitController,
             DocumentTypeController,
             DocumentController,
             RegisterController,
             uploads,
         ],
+        # Every request under /api/v1 belongs to someone, but the handlers marked
+        # `exclude_from_auth` (sign-in, refresh) and CORS preflights.
+        middleware=[BearerAuthenticationMiddleware],
+        dependencies={"actor": Provide(provide_actor, sync_to_thread=False)},
     )
     app = Litestar(
         route_handlers=[health, api],
@@ -88,6 +108,17 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             version="0.1.0",
             description="Electronic documents and work records for Vietnamese state agencies.",
             path="/schema",
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An access token from POST /api/v1/auth/login, an API token "
+                        "(hoso_…), or a token of the province's single sign-on",
+                    )
+                }
+            ),
+            security=[{"bearer": []}],
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
             # Generated clients name their functions after these: the handlers' own names.
             operation_id_creator=lambda handler, method, path: handler.handler_name,
@@ -97,6 +128,33 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     serve_contract_openapi(app)
     apply_http_rules(app, max_header_bytes=settings.max_header_bytes)
     return app
+
+
+def roles_of(plugins: PluginHost) -> dict[str, Role]:
+    try:
+        answers = call_in_registration_order(plugins.manager.hook.hoso_roles)
+    except PluginError as exc:
+        raise ConfigError(exc.detail) from None
+    return collect_roles(answers)
+
+
+def announce_first_administrator(password: str) -> None:
+    """Printed once, when the embedded database gets its first account: nowhere else holds it."""
+    line = "=" * 78
+    print(
+        f"\n{line}\n"
+        "hoso: FIRST ADMINISTRATOR CREATED (shown only this once)\n"
+        f"    username: {FIRST_ADMIN}\n"
+        f"    password: {password}\n"
+        "Sign in:  curl -X POST http://HOST:PORT/api/v1/auth/login -H 'Content-Type: "
+        "application/json' \\\n"
+        f'              -d \'{{"username": "{FIRST_ADMIN}", "password": "…"}}\'\n'
+        "Then change it: POST /api/v1/auth/password.\n"
+        f"{line}\n",
+        file=sys.stderr,
+        flush=True,
+    )
+    logger.warning("first administrator %r created; its password was printed once", FIRST_ADMIN)
 
 
 def app_from_environment() -> Litestar:

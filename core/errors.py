@@ -37,6 +37,24 @@ class Conflict(HosoError):
     title = "Conflict"
 
 
+class NotAuthenticated(HosoError):
+    """No credentials, or none this service accepts: the detail says how to sign in."""
+
+    status_code = 401
+    title = "Not signed in"
+
+    def __init__(self, detail: str, **extensions: Any) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": 'Bearer realm="hoso"'}, **extensions)
+
+
+class TooManyAttempts(HosoError):
+    status_code = 429
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(retry_after_seconds, 1))})
+
+
 class PermissionDenied(HosoError):
     status_code = 403
     title = "Forbidden"

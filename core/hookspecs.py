@@ -121,3 +121,14 @@ def hoso_record_list_template(unit: Any, year: int) -> dict[str, Any] | None:
     "title": "...", "headings": [...], "records": [{"title": ..., "retention": "20 năm"}]}]}`
     (D30 Art. 28, App. V). firstresult: stops at the first non-None result.
     """
+
+
+@hookspec
+def hoso_roles() -> list[dict[str, Any]] | None:
+    """Roles this plugin adds to the built-in ones (clerk, specialist, leader, archivist,
+    unit_admin, province_admin). Called once at start, not per unit: a role is granted per unit.
+
+    Each role: `{"code": "secretary", "name": "Thư ký", "actions": ["documents.read", …],
+    "covers_units_below": False}`. Actions are those of `core.identity.roles.Action` (listed by
+    GET /api/v1/roles); an unknown action, or a code already taken, stops the start.
+    """

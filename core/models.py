@@ -8,6 +8,7 @@ from __future__ import annotations
 from beanie import Document
 
 from core.documents.models import CustomDocumentType, FileVersion, StoredDocument
+from core.identity.models import ApiToken, ServiceSecret, SignInSession, User
 from core.numbering.models import PrintedNumber, RegisterEntry, RegisterHint
 
 DOCUMENT_MODELS: list[type[Document]] = [
@@ -17,4 +18,8 @@ DOCUMENT_MODELS: list[type[Document]] = [
     RegisterEntry,
     RegisterHint,
     PrintedNumber,
+    User,
+    SignInSession,
+    ApiToken,
+    ServiceSecret,
 ]

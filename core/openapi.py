@@ -116,6 +116,10 @@ class ProblemDetails(BaseModel):
 PROBLEM_DESCRIPTIONS = {
     400: "The request could not be read: the body is not JSON, not a JSON object, or nested "
     "too deeply. Nothing was changed.",
+    401: "Not signed in, or the token is not accepted (expired, revoked, signed out): `detail` "
+    "says which and how to get one. Nothing was done.",
+    403: "Signed in, but your roles do not allow this here: `detail` names the role that would. "
+    "Nothing was changed.",
     404: "No such item (or a malformed id). Nothing was changed.",
     409: "The request conflicts with the item's state: a stale revision, a document already "
     "numbered, a code already taken. `detail` says which; nothing was changed.",
@@ -124,6 +128,7 @@ PROBLEM_DESCRIPTIONS = {
     "`Content-Type: application/json`). Nothing was changed.",
     416: "The requested byte range lies outside the file.",
     422: "Some values are wrong: `errors` names each field. Nothing was changed.",
+    429: "Too many failed sign-ins: the account is locked for a while (`Retry-After`).",
     431: "The request line and headers together are longer than the service accepts "
     "(`max_header_bytes`, 64 KiB by default): send fewer or shorter headers. Nothing was done.",
     500: "A plugin of the unit failed or answered something unusable; `detail` names it. "
@@ -196,8 +201,15 @@ def _set_problem_responses(
                     header.schema = LOCATION_SCHEMA
     statuses = set(handler.opt.get("problems", ()))
     statuses.add(431)  # a request line plus headers over max_header_bytes, on any path
+    signed_in = route.path.startswith(API_PREFIX) and not handler.opt.get("exclude_from_auth")
     if route.path.startswith(API_PREFIX):
         statuses.update(_statuses_by_rule(operation, has_body=has_body))
+    if signed_in:
+        statuses.add(401)  # no token, or one not accepted
+        if operation is not None and handler.http_methods - {"GET", "HEAD"}:
+            statuses.add(403)  # a change the caller's roles do not allow in that unit
+    else:
+        operation.security = []  # open: health, docs, signing in
     for status in sorted(statuses):
         responses[str(status)] = problem_response(status)
     operation.responses = responses

@@ -6,8 +6,10 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from core.database import Database
+from core.identity.policy import Policy
 from core.plugins import PluginHost
 from core.settings import Settings
 from core.units.tree import UnitTree
@@ -27,8 +29,15 @@ class Runtime:
     units: UnitTree
     plugins: PluginHost
     blobs: BlobStore
+    # Who may do what: the roles (built-in and from plugins) over the units tree.
+    policy: Policy
     # Set by the app's lifespan once the database answers.
     database: Database | None = None
+    # The key access tokens are signed with: the `secret_key` setting, or one kept in the
+    # database (set by the lifespan).
+    signing_key: str | None = None
+    # The single sign-on verifier when an OpenID Connect issuer is configured.
+    oidc: Any = None
     # The service's clock; tests replace it to cross a year boundary.
     clock: Callable[[], datetime] = field(default=utc_now)
     # One lock per register within this worker: its requests take numbers one after another, so

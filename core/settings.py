@@ -27,7 +27,9 @@ from pymongo.uri_parser import parse_uri
 
 ENV_PREFIX = "HOSO_"
 # Settings that may hold credentials: their values never appear in an error message.
-SECRET_KEYS = frozenset({"mongodb_url", "s3_access_key", "s3_secret_key"})
+SECRET_KEYS = frozenset(
+    {"mongodb_url", "s3_access_key", "s3_secret_key", "secret_key", "bootstrap_token"}
+)
 REPO_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 
 # The file `Settings` reads while it is being built (pydantic-settings builds sources per call).
@@ -95,7 +97,21 @@ class Settings(BaseSettings):
         ]
     )
 
-    @field_validator("mongodb_url", "s3_endpoint", "s3_region", mode="before")
+    # Sign-in. Access tokens are signed with `secret_key`; empty: a key the service makes once
+    # and keeps in its database, shared by every worker.
+    secret_key: str | None = Field(None, min_length=32)
+    access_token_minutes: int = Field(15, ge=1, le=24 * 60)
+    refresh_token_hours: int = Field(12, ge=1, le=24 * 90)
+    sign_in_max_failures: int = Field(5, ge=1, le=100)
+    sign_in_lockout_minutes: int = Field(15, ge=1, le=24 * 60)
+    # For automation: when set and no account or token exists yet, the first start makes an API
+    # token with exactly this value, holding province_admin over every top unit. Revoke it once
+    # real accounts exist (`hoso tokens revoke`).
+    bootstrap_token: str | None = Field(None, pattern=r"^hoso_[0-9a-f]{12}_[0-9a-f]{64}$")
+
+    @field_validator(
+        "mongodb_url", "s3_endpoint", "s3_region", "secret_key", "bootstrap_token", mode="before"
+    )
     @classmethod
     def _empty_means_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value

@@ -28,6 +28,7 @@ from litestar.testing import AsyncTestClient
 
 from core.app import create_app
 from core.settings import Settings, load_settings
+from tests.accounts import ADMIN_HEADERS, ADMIN_TOKEN, admin_client
 from tests.s3_endpoints import S3Endpoint, start_moto_s3
 from tests.servers.launch import FerretDBServer, MinioServer, ServerNotBuilt
 
@@ -122,6 +123,7 @@ def make_settings(
             "data_dir": tmp_path / "data",
             "blob_dir": tmp_path / "blobs",
             "units_file": REPO / "config" / "units.toml",
+            "bootstrap_token": ADMIN_TOKEN,
         }
         if s3_endpoint is not None:
             values.update(
@@ -149,7 +151,7 @@ def app(settings: Settings) -> Litestar:
 
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app) as test_client:
+    async with admin_client(app) as test_client:
         yield test_client
     await _drop_database(app)
 
@@ -166,7 +168,9 @@ async def concurrent_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     try:
         async with app.lifespan():
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://hoso.test") as http:
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://hoso.test", headers=ADMIN_HEADERS
+            ) as http:
                 yield http
     finally:
         await _drop_database(app)

@@ -30,6 +30,8 @@ def service_env(settings: Settings, port: int) -> dict[str, str]:
         HOSO_MONGODB_DATABASE=settings.mongodb_database,
         HOSO_LOG_LEVEL="warning",
     )
+    if settings.bootstrap_token:
+        env["HOSO_BOOTSTRAP_TOKEN"] = settings.bootstrap_token
     if settings.mongodb_url:
         env["HOSO_MONGODB_URL"] = settings.mongodb_url
     if settings.s3_endpoint:

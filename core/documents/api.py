@@ -19,6 +19,7 @@ from core.documents.schemas import (
     RevisionOnly,
 )
 from core.errors import InvalidInput
+from core.identity.policy import Principal
 from core.openapi import API_PREFIX, LOCATION, created_at
 from core.runtime import Runtime
 
@@ -34,9 +35,12 @@ class DocumentController(Controller):
         response_headers=[LOCATION],
     )
     async def create_document(
-        self, runtime: NamedDependency[Runtime], data: DocumentCreate
+        self,
+        runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
+        data: DocumentCreate,
     ) -> Response[DocumentOut]:
-        document = await service.create_document(runtime, data)
+        document = await service.create_document(runtime, actor, data)
         created = DocumentOut.of(document, await service.duplicate_warnings(document))
         return created_at(f"{API_PREFIX}/documents/{created.id}", created)
 
@@ -44,6 +48,7 @@ class DocumentController(Controller):
     async def list_documents(
         self,
         runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
         unit: Annotated[
             str | None,
             QueryParameter(description="Documents of this unit (agency identifier code) only"),
@@ -89,6 +94,7 @@ class DocumentController(Controller):
                 errors=[{"field": "subtree", "message": "only with unit"}],
             )
         items, next_cursor = await service.list_documents(
+            actor,
             units=units,
             direction=direction,
             type_code=type_code,
@@ -102,8 +108,10 @@ class DocumentController(Controller):
         return DocumentPage(items=[DocumentOut.of(d) for d in items], next_cursor=next_cursor)
 
     @get("/{document_id:str}", summary="One document", problems=(404,))
-    async def get_document(self, document_id: str) -> DocumentOut:
-        return DocumentOut.of(await service.get_document(document_id))
+    async def get_document(
+        self, actor: NamedDependency[Principal], document_id: str
+    ) -> DocumentOut:
+        return DocumentOut.of(await service.get_document(actor, document_id))
 
     @patch(
         "/{document_id:str}",
@@ -111,18 +119,23 @@ class DocumentController(Controller):
         problems=(404, 409, 500),
     )
     async def update_document(
-        self, runtime: NamedDependency[Runtime], document_id: str, data: DocumentUpdate
+        self,
+        runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
+        document_id: str,
+        data: DocumentUpdate,
     ) -> DocumentOut:
-        return DocumentOut.of(await service.update_document(runtime, document_id, data))
+        return DocumentOut.of(await service.update_document(runtime, actor, document_id, data))
 
     @delete("/{document_id:str}", summary="Delete a draft and its files", problems=(404, 409))
     async def delete_document(
         self,
         runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
         document_id: str,
         revision: int | None = Parameter(default=None, ge=1),
     ) -> None:
-        await service.delete_document(runtime, document_id, revision)
+        await service.delete_document(runtime, actor, document_id, revision)
 
     @post(
         "/{document_id:str}/issue",
@@ -133,11 +146,12 @@ class DocumentController(Controller):
     async def issue_document(
         self,
         runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
         document_id: str,
         data: JSONBody[RevisionOnly | None] = None,
     ) -> DocumentOut:
         revision = data.revision if data else None
-        return DocumentOut.of(await issuing.issue_document(runtime, document_id, revision))
+        return DocumentOut.of(await issuing.issue_document(runtime, actor, document_id, revision))
 
     @post(
         "/{document_id:str}/register",
@@ -148,9 +162,10 @@ class DocumentController(Controller):
     async def register_document(
         self,
         runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
         document_id: str,
         data: JSONBody[RevisionOnly | None] = None,
     ) -> DocumentOut:
         revision = data.revision if data else None
-        document = await issuing.register_incoming(runtime, document_id, revision)
+        document = await issuing.register_incoming(runtime, actor, document_id, revision)
         return DocumentOut.of(document, await service.duplicate_warnings(document))

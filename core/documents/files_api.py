@@ -40,6 +40,8 @@ from core.documents.ranges import (
 from core.documents.schemas import FileOut, FileVersionOut
 from core.documents.service import get_document
 from core.errors import HosoError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from core.identity.policy import Principal
+from core.identity.roles import Action
 from core.openapi import API_PREFIX, LOCATION, created_at
 from core.problems import PROBLEM_JSON
 from core.runtime import Runtime
@@ -318,10 +320,11 @@ class FileController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
         document_id: str,
         role: FileRole = FileRole.ATTACHMENT,
     ) -> Response[list[FileOut]]:
-        document = await get_document(document_id)
+        document = await get_document(actor, document_id, Action.WRITE_DOCUMENTS)
         uploads = await _received_files(request, runtime)
         stored = await files.add_files(runtime, document, uploads, role)
         listing = f"{API_PREFIX}/documents/{document.id}/files"
@@ -332,13 +335,17 @@ class FileController(Controller):
         )
 
     @get("/", summary="The document's files, each with its versions")
-    async def list_files(self, document_id: str) -> list[FileOut]:
-        document = await get_document(document_id)
+    async def list_files(
+        self, actor: NamedDependency[Principal], document_id: str
+    ) -> list[FileOut]:
+        document = await get_document(actor, document_id)
         return [_file_out(summary) for summary in await files.list_files(document)]
 
     @get("/{file_id:str}", summary="One file and its versions")
-    async def get_file(self, document_id: str, file_id: str) -> FileOut:
-        document = await get_document(document_id)
+    async def get_file(
+        self, actor: NamedDependency[Principal], document_id: str, file_id: str
+    ) -> FileOut:
+        document = await get_document(actor, document_id)
         return _file_out(await files.get_file(document, file_id))
 
     @post(
@@ -357,10 +364,11 @@ class FileController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
         document_id: str,
         file_id: str,
     ) -> Response[FileOut]:
-        document = await get_document(document_id)
+        document = await get_document(actor, document_id, Action.WRITE_DOCUMENTS)
         await files.get_file(document, file_id)  # 404 before reading a body meant for nothing
         uploads = await _received_files(request, runtime)
         if len(uploads) != 1:
@@ -383,11 +391,12 @@ class FileController(Controller):
         self,
         request: Request[Any, Any, Any],
         runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
         document_id: str,
         file_id: str,
         version: Annotated[int | None, Parameter(ge=1, description=VERSION_DESCRIPTION)] = None,
     ) -> Response[Any]:
-        document = await get_document(document_id)
+        document = await get_document(actor, document_id)
         chosen = await files.get_version(document, file_id, version)
         etag = entity_tag(chosen.sha256)
         if none_match(request.headers.getall("if-none-match", []), etag):
@@ -427,11 +436,12 @@ class FileController(Controller):
     async def download_file_headers(
         self,
         request: Request[Any, Any, Any],
+        actor: NamedDependency[Principal],
         document_id: str,
         file_id: str,
         version: Annotated[int | None, Parameter(ge=1, description=VERSION_DESCRIPTION)] = None,
     ) -> Response[None]:
-        document = await get_document(document_id)
+        document = await get_document(actor, document_id)
         chosen = await files.get_version(document, file_id, version)
         etag = entity_tag(chosen.sha256)
         if none_match(request.headers.getall("if-none-match", []), etag):

@@ -20,6 +20,8 @@ from core.documents.models import Direction, DocumentState, StoredDocument
 from core.documents.schemas import DocumentOut
 from core.documents.service import check_revision, get_document, save_changes
 from core.errors import Conflict, NotFound
+from core.identity.policy import Principal
+from core.identity.roles import Action
 from core.numbering.models import RegisterEntry
 from core.numbering.service import claim_printed, take_number, void_entry
 from core.plugins import PluginError, call_first
@@ -32,10 +34,10 @@ Changes = Callable[[StoredDocument, RegisterEntry], Awaitable[dict[str, Any]]]
 
 
 async def issue_document(
-    runtime: Runtime, document_id: str, revision: int | None
+    runtime: Runtime, actor: Principal, document_id: str, revision: int | None
 ) -> StoredDocument:
     """Outgoing or internal draft → issued, with number, symbol and date (D30 Art. 15)."""
-    document = await _numberable(document_id, revision)
+    document = await _numberable(actor, document_id, revision)
     if document.direction is Direction.INCOMING:
         raise Conflict(
             "An incoming document is registered, not issued: "
@@ -77,10 +79,10 @@ async def issue_document(
 
 
 async def register_incoming(
-    runtime: Runtime, document_id: str, revision: int | None
+    runtime: Runtime, actor: Principal, document_id: str, revision: int | None
 ) -> StoredDocument:
     """Incoming draft → registered, with its arrival number and date (D30 Art. 22)."""
-    document = await _numberable(document_id, revision)
+    document = await _numberable(actor, document_id, revision)
     if document.direction is not Direction.INCOMING:
         raise Conflict(
             f"Only incoming documents are registered; this one is {document.direction.value}: "
@@ -101,8 +103,8 @@ async def register_incoming(
     return await _write_number(runtime, document, entry, changes)
 
 
-async def _numberable(document_id: str, revision: int | None) -> StoredDocument:
-    document = await get_document(document_id)
+async def _numberable(actor: Principal, document_id: str, revision: int | None) -> StoredDocument:
+    document = await get_document(actor, document_id, Action.NUMBER_DOCUMENTS)
     if document.state is not DocumentState.DRAFT:
         shown = DocumentOut.of(document).number_and_symbol or f"số đến {document.arrival_number}"
         raise Conflict(f"The document is already {document.state.value} ({shown}).")

@@ -104,6 +104,9 @@ class StoredDocument(Document):
     issued_amount: int | None = None
     due_date: date | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
+    # Who may read a restricted document besides its unit's leaders and its maker (usernames).
+    readers: list[str] = Field(default_factory=list)
+    created_by: str | None = None
 
     created_at: datetime
     updated_at: datetime

@@ -257,6 +257,11 @@ class SignerIn(Signer):
 Recipients = Annotated[list[RecipientIn], Field(max_length=500)]
 
 
+Readers = Annotated[
+    list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._@-]{1,63}$")]], Field(max_length=200)
+]
+
+
 class DocumentFields(_Strict):
     """Metadata a client may set (Circular 02/2019, D30 App. VI).
 
@@ -272,6 +277,10 @@ class DocumentFields(_Strict):
     keywords: Keywords = optional_without_null("Từ khóa, up to 50")
     description: str | None = Field(None, max_length=500, description="Ghi chú")
     access_mode: AccessMode = optional_without_null("Chế độ sử dụng; default internal")
+    readers: Readers = optional_without_null(
+        "Usernames of the people who may read a restricted document, besides the unit's leaders "
+        "and the person who made it"
+    )
     urgency: Urgency = optional_without_null("Mức độ khẩn; default normal")
     secrecy: Secrecy = optional_without_null(
         "Độ mật; default none. Secret documents are refused unless the service accepts them"
@@ -374,6 +383,8 @@ class DocumentOut(BaseModel):
     issued_amount: int | None
     due_date: date | None
     extra: dict[str, Any]
+    readers: list[str]
+    created_by: str | None
     created_at: datetime
     updated_at: datetime
 

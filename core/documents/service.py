@@ -15,6 +15,8 @@ from core.documents.models import Direction, DocumentState, Secrecy, StoredDocum
 from core.documents.schemas import DocumentCreate, DocumentFields, DocumentUpdate
 from core.documents.types import DocumentType, type_for_unit
 from core.errors import Conflict, HosoError, InvalidInput, NotFound
+from core.identity.policy import Principal
+from core.identity.roles import Action
 from core.numbering.service import entry_of_document
 from core.runtime import Runtime
 from core.text import fold
@@ -56,15 +58,25 @@ def parse_id(value: str, what: str = "document") -> PydanticObjectId:
         ) from None
 
 
-async def get_document(document_id: str) -> StoredDocument:
+async def get_document(
+    actor: Principal, document_id: str, action: str = Action.READ_DOCUMENTS
+) -> StoredDocument:
+    """The document, if it exists for `actor` (its unit's, and its access mode's); 404 as for an
+    unknown id otherwise. With another `action` than reading, the actor must hold it there too
+    (403 naming the role that would)."""
     document = await StoredDocument.get(parse_id(document_id))
-    if document is None:
+    if document is None or not actor.can_read_document(document):
         raise NotFound(f"There is no document with id {document_id!r}.")
+    if action != Action.READ_DOCUMENTS:
+        actor.require(action, document.unit)
     return document
 
 
-async def create_document(runtime: Runtime, data: DocumentCreate) -> StoredDocument:
+async def create_document(
+    runtime: Runtime, actor: Principal, data: DocumentCreate
+) -> StoredDocument:
     unit = unit_or_invalid(runtime, data.unit)
+    actor.require(Action.WRITE_DOCUMENTS, unit.code)
     doc_type = await type_for_unit(runtime, unit, data.type_code)
     fields = {name: value for name, value in _given_fields(data).items() if value is not None}
     _check_direction_fields(data.direction, fields)
@@ -88,6 +100,7 @@ async def create_document(runtime: Runtime, data: DocumentCreate) -> StoredDocum
         issuing_body=issuing_body,
         summary_folded=fold(data.summary),
         extra=extra,
+        created_by=actor.name,
         created_at=now,
         updated_at=now,
     )
@@ -147,9 +160,9 @@ async def duplicate_warnings(document: StoredDocument) -> list[str]:
 
 
 async def update_document(
-    runtime: Runtime, document_id: str, data: DocumentUpdate
+    runtime: Runtime, actor: Principal, document_id: str, data: DocumentUpdate
 ) -> StoredDocument:
-    document = await get_document(document_id)
+    document = await get_document(actor, document_id, Action.WRITE_DOCUMENTS)
     check_revision(document, data.revision)
     changes = _given_fields(data)
     changes.pop("revision")
@@ -187,10 +200,12 @@ def _changes_nothing(document: StoredDocument, changes: dict[str, Any]) -> bool:
     return after.model_dump(include=fields) == document.model_dump(include=fields)
 
 
-async def delete_document(runtime: Runtime, document_id: str, revision: int | None) -> None:
+async def delete_document(
+    runtime: Runtime, actor: Principal, document_id: str, revision: int | None
+) -> None:
     from core.documents.files import delete_all_files  # files depend on documents, not back
 
-    document = await get_document(document_id)
+    document = await get_document(actor, document_id, Action.WRITE_DOCUMENTS)
     if revision is not None:
         check_revision(document, revision)
     if document.state is not DocumentState.DRAFT:
@@ -246,6 +261,7 @@ async def save_changes(
 
 
 async def list_documents(
+    actor: Principal,
     *,
     units: list[str] | None,
     direction: Direction | None,
@@ -257,7 +273,16 @@ async def list_documents(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[StoredDocument], str | None]:
-    query: dict[str, Any] = {}
+    visible = actor.document_filter()
+    if visible is None:
+        return [], None  # the caller reads no unit's documents
+    if units is not None:
+        # Another unit's code answers as a unit with no documents would: what it holds is
+        # not the caller's to know, not even whether it holds anything.
+        units = [code for code in units if actor.may(Action.READ_DOCUMENTS, code)]
+        if not units:
+            return [], None
+    query: dict[str, Any] = {"$and": [visible]}
     if units is not None:
         query["unit"] = units[0] if len(units) == 1 else {"$in": units}
     if direction:
@@ -268,7 +293,7 @@ async def list_documents(
         query["state"] = state.value
     if date_from or date_to:
         span = _date_span(date_from, date_to)
-        query["$or"] = [{"issued_date": span}, {"arrival_date": span}]
+        query["$and"].append({"$or": [{"issued_date": span}, {"arrival_date": span}]})
     if text and text.strip():
         query["summary_folded"] = {"$regex": re.escape(fold(text))}
     if cursor:

@@ -17,6 +17,8 @@ from core.documents.schemas import DocumentTypeCreate, DocumentTypeOut, Document
 from core.documents.service import unit_or_invalid
 from core.documents.types import DocumentType, check_type_schema, plugin_types, types_for_unit
 from core.errors import Conflict, HosoError, InvalidInput, NotFound
+from core.identity.policy import Principal
+from core.identity.roles import Action
 from core.openapi import API_PREFIX, LOCATION, created_at
 from core.runtime import Runtime
 from core.units.tree import Unit
@@ -38,9 +40,11 @@ class DocumentTypeController(Controller):
 
     @get("/", summary="The document types of a unit (its plugins' and its own)", problems=(500,))
     async def list_document_types(
-        self, runtime: NamedDependency[Runtime], unit: str
+        self, runtime: NamedDependency[Runtime], actor: NamedDependency[Principal], unit: str
     ) -> list[DocumentTypeOut]:
-        found = await types_for_unit(runtime, unit_or_invalid(runtime, unit))
+        known = unit_or_invalid(runtime, unit)
+        actor.require(Action.READ_TYPES, known.code, what=f"unit {unit!r} you can see")
+        found = await types_for_unit(runtime, known)
         return [_out(doc_type) for doc_type in found.values()]
 
     @get(
@@ -48,11 +52,16 @@ class DocumentTypeController(Controller):
         summary="One type as a unit sees it (given by a plugin, or defined by it or a unit above)",
     )
     async def get_document_type(
-        self, runtime: NamedDependency[Runtime], unit: str, code: str
+        self,
+        runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
+        unit: str,
+        code: str,
     ) -> DocumentTypeOut:
         found = runtime.units.get(unit)
         if found is None:
             raise NotFound(f"There is no unit {unit!r}; see GET {API_PREFIX}/units.")
+        actor.require(Action.READ_TYPES, unit, what=f"unit {unit!r} you can see")
         types = await types_for_unit(runtime, found)
         if code not in types:
             raise NotFound(
@@ -68,9 +77,13 @@ class DocumentTypeController(Controller):
         response_headers=[LOCATION],
     )
     async def create_document_type(
-        self, runtime: NamedDependency[Runtime], data: DocumentTypeCreate
+        self,
+        runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
+        data: DocumentTypeCreate,
     ) -> Response[DocumentTypeOut]:
         unit = unit_or_invalid(runtime, data.unit)
+        actor.require(Action.MANAGE_TYPES, unit.code)
         # Linear, but a large schema still takes a moment: keep it off the event loop.
         await anyio.to_thread.run_sync(check_type_schema, data.extra_schema)
         _check_no_plugin_gives(runtime, unit, data.code)
@@ -112,8 +125,15 @@ class DocumentTypeController(Controller):
         problems=(404, 409, 500),
     )
     async def update_document_type(
-        self, runtime: NamedDependency[Runtime], unit: str, code: str, data: DocumentTypeUpdate
+        self,
+        runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
+        unit: str,
+        code: str,
+        data: DocumentTypeUpdate,
     ) -> DocumentTypeOut:
+        if runtime.units.get(unit) is not None:
+            actor.require(Action.MANAGE_TYPES, unit, what=f"type {code!r} of unit {unit!r}")
         stored = await CustomDocumentType.find_one({"unit": unit, "code": code})
         if stored is None:
             raise NotFound(f"Unit {unit} defines no type {code} (plugin types cannot be changed).")

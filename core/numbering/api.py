@@ -10,6 +10,8 @@ from litestar.params import Parameter
 from pydantic import BaseModel
 
 from core.errors import NotFound
+from core.identity.policy import Principal
+from core.identity.roles import Action
 from core.numbering.service import register_entries, register_summary
 from core.runtime import Runtime
 
@@ -34,10 +36,11 @@ class RegisterController(Controller):
 
     @get("/", summary="Registers of a unit that have entries, by year", problems=(404,))
     async def list_registers(
-        self, runtime: NamedDependency[Runtime], code: str
+        self, runtime: NamedDependency[Runtime], actor: NamedDependency[Principal], code: str
     ) -> list[dict[str, object]]:
         if runtime.units.get(code) is None:
             raise NotFound(f"There is no unit {code!r}; see GET /api/v1/units.")
+        actor.require(Action.READ_REGISTERS, code, what=f"unit {code!r} you can see")
         return await register_summary(code)
 
     @get(
@@ -48,12 +51,14 @@ class RegisterController(Controller):
     async def get_register(
         self,
         runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
         code: str,
         register_code: str,
         year: int = Parameter(ge=1900, le=9999),
     ) -> RegisterOut:
         if runtime.units.get(code) is None:
             raise NotFound(f"There is no unit {code!r}; see GET /api/v1/units.")
+        actor.require(Action.READ_REGISTERS, code, what=f"unit {code!r} you can see")
         entries = await register_entries(code, register_code, year)
         return RegisterOut(
             unit=code,

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from core.settings import Settings
+from tests.accounts import ADMIN_TOKEN
 from tests.service_process import running_service
 
 GENERATOR = Path(sys.executable).parent / "openapi-python-client"
@@ -80,7 +81,9 @@ def test_a_generated_client_takes_a_document_from_draft_to_download(
     issue = part(generated, "api.documents.issue_document")
     upload = part(generated, "api.files.upload_files")
     download = part(generated, "api.files.download_file")
-    client = generated.Client(base_url=service, raise_on_unexpected_status=True)
+    client = generated.AuthenticatedClient(
+        base_url=service, token=ADMIN_TOKEN, raise_on_unexpected_status=True
+    )
     assert documents and files
 
     created = create.sync_detailed(
@@ -123,7 +126,9 @@ def test_a_generated_client_reads_errors_as_problem_details(
     models = part(generated, "models")
     create = part(generated, "api.documents.create_document")
     get = part(generated, "api.documents.get_document")
-    client = generated.Client(base_url=service, raise_on_unexpected_status=True)
+    client = generated.AuthenticatedClient(
+        base_url=service, token=ADMIN_TOKEN, raise_on_unexpected_status=True
+    )
 
     missing = get.sync_detailed("65f0a1b2c3d4e5f6a7b8c9d0", client=client)
     invalid = create.sync_detailed(
@@ -139,3 +144,25 @@ def test_a_generated_client_reads_errors_as_problem_details(
     assert invalid.status_code == 422
     assert isinstance(invalid.parsed, models.ProblemDetails)
     assert [error.field for error in invalid.parsed.errors] == ["unit"]
+
+
+def test_a_generated_client_signs_in_and_is_refused_without_a_token(
+    generated: ModuleType, service: str
+) -> None:
+    models = part(generated, "models")
+    me = part(generated, "api.sign_in.me")
+    sign_in = part(generated, "api.sign_in.sign_in")
+    anonymous = generated.Client(base_url=service, raise_on_unexpected_status=True)
+
+    refused = me.sync_detailed(client=anonymous)
+    wrong = sign_in.sync_detailed(
+        client=anonymous, body=models.SignIn(username="admin", password="not the password")
+    )
+    as_admin = generated.AuthenticatedClient(base_url=service, token=ADMIN_TOKEN)
+    who = me.sync_detailed(client=as_admin)
+
+    assert refused.status_code == 401
+    assert isinstance(refused.parsed, models.ProblemDetails)
+    assert "POST /api/v1/auth/login" in refused.parsed.detail
+    assert wrong.status_code == 401 and isinstance(wrong.parsed, models.ProblemDetails)
+    assert who.status_code == 200 and who.parsed.kind == "system"

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
+from tests.accounts import ADMIN_TOKEN
 from tests.service_process import running_service
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
@@ -44,6 +45,8 @@ def test_the_api_keeps_its_openapi_contract_under_generated_requests(
                 "examples,coverage,fuzzing,stateful",
                 "--max-time",
                 SECONDS,
+                "--header",
+                f"Authorization: Bearer {ADMIN_TOKEN}",
                 "--workers",
                 "1",
                 "--request-timeout",

@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from core.app import create_app
 from core.settings import Settings
+from tests.accounts import ADMIN_HEADERS, admin_client
 from tests.conftest import concurrent_client
 from tests.documents.conftest import PROVINCE, create, incoming, outgoing
 from tests.service_process import running_service
@@ -44,7 +45,7 @@ async def test_200_concurrent_issues_across_3_worker_processes_stay_unique_and_g
 ) -> None:
     with ExitStack() as stack:
         bases = [stack.enter_context(running_service(settings))[0] for _ in range(WORKERS)]
-        async with httpx.AsyncClient(timeout=120) as http:
+        async with httpx.AsyncClient(timeout=120, headers=ADMIN_HEADERS) as http:
             drafts = []
             for i in range(CONCURRENT_ISSUES):
                 created = await http.post(f"{bases[i % WORKERS]}/api/v1/documents", json=outgoing())
@@ -64,7 +65,7 @@ async def test_200_concurrent_issues_across_3_worker_processes_stay_unique_and_g
             )
 
             assert [r.status_code for r in responses] == [200] * CONCURRENT_ISSUES
-            async with AsyncTestClient(app=create_app(settings)) as reader:
+            async with admin_client(create_app(settings)) as reader:
                 await assert_register_holds_exactly(reader, [r.json() for r in responses], drafts)
 
 

@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from core.app import create_app
 from core.settings import Settings
+from tests.accounts import admin_client
 from tests.documents.conftest import (
     AWARD_EXTRA,
     COMMUNE,
@@ -410,7 +411,7 @@ async def test_date_range_finds_documents_issued_or_received_within_it(
 ) -> None:
     # 03:00 UTC is 10:00 in Hà Tĩnh: the same calendar day.
     clock = FixedClock(datetime(2026, 3, 10, 3, 0, tzinfo=UTC))
-    async with AsyncTestClient(app=create_app(make_settings(), clock=clock)) as client:
+    async with admin_client(create_app(make_settings(), clock=clock)) as client:
         march_10 = await issue(client, (await create(client, outgoing()))["id"])
         clock.now = datetime(2026, 3, 20, 3, 0, tzinfo=UTC)
         arrival = await create(client, incoming())

@@ -10,6 +10,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from core.settings import Settings
+from tests.accounts import ADMIN_HEADERS
 from tests.documents.conftest import PROBLEM_JSON, assert_problem, create, outgoing
 from tests.documents.test_files import files_url, stored_blobs, upload
 from tests.service_process import running_service
@@ -368,21 +369,25 @@ def test_a_pdf_viewer_reads_the_file_in_ranges_from_the_running_service(
 ) -> None:
     """What a browser's PDF viewer does, through the HTTP server `hoso serve` runs."""
     with running_service(settings) as (base, _):
-        document = httpx.post(f"{base}/api/v1/documents", json=outgoing(), timeout=10).json()
+        document = httpx.post(
+            f"{base}/api/v1/documents", json=outgoing(), headers=ADMIN_HEADERS, timeout=10
+        ).json()
         stored = httpx.post(
             f"{base}{files_url(document['id'])}",
             files=[("files", (NAME, CONTENT, "application/pdf"))],
             params={"role": "main"},
+            headers=ADMIN_HEADERS,
             timeout=10,
         ).json()[0]
         url = f"{base}{files_url(document['id'], stored['file_id'], 'content')}"
 
-        headed = httpx.head(url, timeout=10)
+        headed = httpx.head(url, headers=ADMIN_HEADERS, timeout=10)
         size = int(headed.headers["content-length"])
         pieces = [
             httpx.get(
                 url,
                 headers={
+                    **ADMIN_HEADERS,
                     "Range": f"bytes={start}-{start + 4095}",
                     "If-Range": headed.headers["etag"],
                 },
@@ -390,7 +395,9 @@ def test_a_pdf_viewer_reads_the_file_in_ranges_from_the_running_service(
             )
             for start in range(0, size, 4096)
         ]
-        again = httpx.get(url, headers={"If-None-Match": headed.headers["etag"]}, timeout=10)
+        again = httpx.get(
+            url, headers={**ADMIN_HEADERS, "If-None-Match": headed.headers["etag"]}, timeout=10
+        )
 
     assert (headed.status_code, headed.content, size) == (200, b"", SIZE)
     assert [piece.status_code for piece in pieces] == [206, 206, 206]

@@ -20,6 +20,7 @@ from motor.motor_asyncio import AsyncIOMotorClient
 from core.documents.models import FileVersion
 from core.documents.service import delete_document
 from core.settings import Settings
+from tests.accounts import ADMIN_HEADERS, admin_actor
 from tests.conftest import TEST_MONGODB
 from tests.documents.conftest import assert_problem, create, outgoing
 from tests.documents.test_files import (
@@ -72,7 +73,7 @@ async def test_a_document_deleted_while_its_file_is_stored_keeps_no_file(
     async def document_deleted_meanwhile(*args: Any, **kwargs: Any) -> Any:
         # What a DELETE arriving while the upload streams does: the document first, then the
         # files it finds.
-        await delete_document(runtime, document["id"], None)
+        await delete_document(runtime, admin_actor(runtime), document["id"], None)
         return await put(*args, **kwargs)
 
     monkeypatch.setattr(runtime.blobs, "put", document_deleted_meanwhile)
@@ -116,7 +117,7 @@ async def test_parallel_main_file_uploads_give_the_document_one_main_file(
     document = await create(client, outgoing())
 
     with running_service(settings) as (base, _):
-        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        async with httpx.AsyncClient(base_url=base, timeout=60, headers=ADMIN_HEADERS) as http:
             responses = await asyncio.gather(
                 *(
                     http.post(
@@ -166,7 +167,7 @@ async def test_uploads_racing_the_deletion_of_their_draft_leave_no_file_behind(
         return uploaded
 
     with running_service(settings) as (base, _):
-        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        async with httpx.AsyncClient(base_url=base, timeout=60, headers=ADMIN_HEADERS) as http:
             uploads = await asyncio.gather(*(upload_and_delete(http, d["id"]) for d in drafts))
 
     stored_first = sum(r.status_code == 201 for r in uploads)

@@ -17,6 +17,7 @@ from core.app import MULTIPART_OVERHEAD_BYTES, create_app
 from core.documents.models import FileVersion
 from core.settings import Settings
 from storage import BlobStoreUnavailable
+from tests.accounts import admin_client
 from tests.documents.conftest import assert_problem, create, incoming, issue, outgoing
 from tests.s3_endpoints import S3Endpoint
 from tests.servers.launch import free_port
@@ -204,7 +205,7 @@ async def test_file_over_the_size_limit_is_refused_with_413_in_units_people_read
     make_settings: Callable[..., Settings],
 ) -> None:
     settings = make_settings(max_upload_bytes=2048)
-    async with AsyncTestClient(app=create_app(settings)) as client:
+    async with admin_client(create_app(settings)) as client:
         document = await create(client, outgoing())
 
         response = await upload(
@@ -222,7 +223,7 @@ async def test_one_file_over_the_limit_among_several_stores_none_of_them(
     make_settings: Callable[..., Settings],
 ) -> None:
     settings = make_settings(max_upload_bytes=2000)
-    async with AsyncTestClient(app=create_app(settings)) as client:
+    async with admin_client(create_app(settings)) as client:
         document = await create(client, outgoing())
 
         response = await upload(
@@ -303,7 +304,7 @@ async def test_request_far_over_the_limit_is_cut_off_with_413_stating_the_real_l
     make_settings: Callable[..., Settings],
 ) -> None:
     settings = make_settings(max_upload_bytes=1000)
-    async with AsyncTestClient(app=create_app(settings)) as client:
+    async with admin_client(create_app(settings)) as client:
         document = await create(client, outgoing())
 
         response = await upload(
@@ -327,7 +328,7 @@ async def test_blob_store_down_answers_503_and_records_nothing(
     settings = make_settings(
         s3_endpoint=f"127.0.0.1:{free_port()}", s3_access_key="key", s3_secret_key="secret-key"
     )
-    async with AsyncTestClient(app=create_app(settings)) as client:
+    async with admin_client(create_app(settings)) as client:
         document = await create(client, outgoing())
 
         response = await upload(client, document["id"], (NAME, PDF, "application/pdf"))

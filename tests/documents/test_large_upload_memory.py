@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from core.settings import Settings
+from tests.accounts import ADMIN_HEADERS
 from tests.documents.conftest import outgoing
 from tests.service_process import running_service
 
@@ -55,13 +56,14 @@ def upload_and_download(base: str, document_id: str, path: Path, name: str) -> t
             f"{base}/api/v1/documents/{document_id}/files",
             files=[("files", (name, handle, "application/pdf"))],
             params={"role": "attachment"},
+            headers=ADMIN_HEADERS,
             timeout=120,
         )
     assert response.status_code == 201, response.text
     stored = response.json()[0]
     digest = hashlib.sha256()
     url = f"{base}/api/v1/documents/{document_id}/files/{stored['file_id']}/content"
-    with httpx.stream("GET", url, timeout=120) as download:
+    with httpx.stream("GET", url, headers=ADMIN_HEADERS, timeout=120) as download:
         assert download.status_code == 200
         for chunk in download.iter_bytes():
             digest.update(chunk)
@@ -73,7 +75,9 @@ def test_50_mb_upload_and_download_keep_the_service_memory_flat(
 ) -> None:
     base, pid = service
     path, expected_sha256 = big_file
-    document = httpx.post(f"{base}/api/v1/documents", json=outgoing(), timeout=10).json()
+    document = httpx.post(
+        f"{base}/api/v1/documents", json=outgoing(), headers=ADMIN_HEADERS, timeout=10
+    ).json()
     small = tmp_path / "warm-up.pdf"
     small.write_bytes(b"%PDF-1.4 warm up" * 1000)
     upload_and_download(base, document["id"], small, "warm-up.pdf")  # load every code path

@@ -18,6 +18,7 @@ from core.numbering.models import RegisterEntry
 from core.numbering.service import register_entries, take_number
 from core.runtime import Runtime
 from core.settings import Settings
+from tests.accounts import admin_actor, admin_client
 from tests.documents.conftest import COMMUNE, assert_problem, create, issue, outgoing
 from tests.plugin_packages import install_plugin, units_file_with
 
@@ -81,7 +82,7 @@ async def book(client: AsyncTestClient, register: str = "outgoing") -> list[dict
 async def test_a_plugin_answering_nonsense_fails_the_issue_before_a_number_is_taken(
     app_with_plugin,
 ) -> None:
-    async with AsyncTestClient(app=app_with_plugin("broken_format", BROKEN_FORMATTER)) as client:
+    async with admin_client(app_with_plugin("broken_format", BROKEN_FORMATTER)) as client:
         draft = await create(client, outgoing(unit=COMMUNE))
 
         response = await client.post(f"/api/v1/documents/{draft['id']}/issue")
@@ -98,7 +99,7 @@ async def test_a_plugin_answering_nonsense_fails_the_issue_before_a_number_is_ta
 async def test_a_plugin_failing_after_the_number_is_taken_keeps_it_for_the_retry(
     app_with_plugin,
 ) -> None:
-    async with AsyncTestClient(app=app_with_plugin("flaky_format", FLAKY_FORMATTER)) as client:
+    async with admin_client(app_with_plugin("flaky_format", FLAKY_FORMATTER)) as client:
         draft = await create(client, outgoing(unit=COMMUNE))
 
         failed = await client.post(f"/api/v1/documents/{draft['id']}/issue")
@@ -119,7 +120,7 @@ async def test_two_registers_printing_the_same_number_and_symbol_are_stopped_at_
     app_with_plugin,
 ) -> None:
     app = app_with_plugin("urgent_register", SAME_SYMBOL_TWO_REGISTERS)
-    async with AsyncTestClient(app=app) as client:
+    async with admin_client(app) as client:
         ordinary = await issue(client, (await create(client, outgoing(unit=COMMUNE)))["id"])
         urgent = await create(client, outgoing(unit=COMMUNE, urgency="urgent"))
 
@@ -215,7 +216,7 @@ async def test_an_edit_that_lands_during_numbering_is_kept_and_the_symbol_follow
 
     monkeypatch.setattr(issuing, "_take", take_while_a_clerk_edits)
 
-    issued = await issuing.issue_document(runtime, str(document.id), None)
+    issued = await issuing.issue_document(runtime, admin_actor(runtime), str(document.id), None)
 
     assert (issued.type_code, issued.symbol, issued.number) == ("KH", "KH-UBND", 1)
     assert issued.revision == 3

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from litestar.testing import AsyncTestClient
-
 from core.app import create_app
 from core.settings import Settings
+from tests.accounts import admin_client
 from tests.documents.conftest import PROVINCE, create, incoming, issue, outgoing
 
 
@@ -26,7 +25,7 @@ async def test_number_restarts_at_01_when_the_year_turns_in_vietnam(
     # 16:59:59 UTC on 31 December is 23:59:59 in Hà Tĩnh; one second later it is 1 January.
     clock = FixedClock(datetime(2026, 12, 31, 16, 59, 0, tzinfo=UTC))
     app = create_app(make_settings(), clock=clock)
-    async with AsyncTestClient(app=app) as client:
+    async with admin_client(app) as client:
         first = await issue(client, (await create(client, outgoing()))["id"])
         second = await issue(client, (await create(client, outgoing()))["id"])
         clock.now = datetime(2026, 12, 31, 17, 0, 0, tzinfo=UTC)

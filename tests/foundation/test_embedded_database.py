@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from core.settings import Settings
+from tests.accounts import ADMIN_HEADERS
 from tests.servers.launch import free_port
 from tests.service_process import REPO, running_service, service_env
 
@@ -48,7 +49,10 @@ def register_book(http: httpx.Client, register: str, year: int) -> list[tuple[in
 
 
 def test_documents_files_and_numbers_are_kept_across_a_restart(embedded: Settings) -> None:
-    with running_service(embedded) as (base, _), httpx.Client(base_url=base, timeout=30) as http:
+    with (
+        running_service(embedded) as (base, _),
+        httpx.Client(base_url=base, timeout=30, headers=ADMIN_HEADERS) as http,
+    ):
         check = http.get("/health").json()["checks"]["database"]
         assert check["kind"] == "embedded"
         assert check["path"] == str((embedded.data_dir / "hoso.sqlite3").resolve())
@@ -63,7 +67,10 @@ def test_documents_files_and_numbers_are_kept_across_a_restart(embedded: Setting
         book = register_book(http, issued["register_code"], year)
         assert book == [(1, first["id"])]
 
-    with running_service(embedded) as (base, _), httpx.Client(base_url=base, timeout=30) as http:
+    with (
+        running_service(embedded) as (base, _),
+        httpx.Client(base_url=base, timeout=30, headers=ADMIN_HEADERS) as http,
+    ):
         again = http.get(f"/api/v1/documents/{first['id']}")
         assert again.status_code == 200, again.text
         assert again.json() == issued
@@ -82,11 +89,17 @@ def test_documents_files_and_numbers_are_kept_across_a_restart(embedded: Setting
 
 
 def test_a_number_answered_before_a_kill_9_is_never_given_again(embedded: Settings) -> None:
-    with running_service(embedded) as (base, pid), httpx.Client(base_url=base, timeout=30) as http:
+    with (
+        running_service(embedded) as (base, pid),
+        httpx.Client(base_url=base, timeout=30, headers=ADMIN_HEADERS) as http,
+    ):
         first = issue(http, new_outgoing(http, "Trước khi mất điện")["id"])
         os.kill(pid, signal.SIGKILL)  # no shutdown: what was answered must already be on disk
 
-    with running_service(embedded) as (base, _), httpx.Client(base_url=base, timeout=30) as http:
+    with (
+        running_service(embedded) as (base, _),
+        httpx.Client(base_url=base, timeout=30, headers=ADMIN_HEADERS) as http,
+    ):
         kept = http.get(f"/api/v1/documents/{first['id']}")
         second = issue(http, new_outgoing(http, "Sau khi khởi động lại")["id"])
 
@@ -116,7 +129,10 @@ def test_a_write_refused_while_another_process_locks_the_file_is_not_served(
     embedded: Settings,
 ) -> None:
     database_file = embedded.data_dir / "hoso.sqlite3"
-    with running_service(embedded) as (base, _), httpx.Client(base_url=base, timeout=30) as http:
+    with (
+        running_service(embedded) as (base, _),
+        httpx.Client(base_url=base, timeout=30, headers=ADMIN_HEADERS) as http,
+    ):
         kept = new_outgoing(http, "Trước khi khóa tệp")
         other = sqlite3.connect(database_file, isolation_level=None)  # an sqlite3 shell, say
         try:
@@ -135,13 +151,19 @@ def test_a_write_refused_while_another_process_locks_the_file_is_not_served(
     assert [item["id"] for item in listed.json()["items"]] == [kept["id"]]
     assert health.status_code == 200, health.text  # a lock is not a broken file
 
-    with running_service(embedded) as (base, _), httpx.Client(base_url=base, timeout=30) as http:
+    with (
+        running_service(embedded) as (base, _),
+        httpx.Client(base_url=base, timeout=30, headers=ADMIN_HEADERS) as http,
+    ):
         listed = http.get("/api/v1/documents", params={"limit": 200})
     assert [item["id"] for item in listed.json()["items"]] == [after["id"], kept["id"]]
 
 
 def test_a_damaged_database_file_is_refused_at_start_in_one_line(embedded: Settings) -> None:
-    with running_service(embedded) as (base, _), httpx.Client(base_url=base, timeout=30) as http:
+    with (
+        running_service(embedded) as (base, _),
+        httpx.Client(base_url=base, timeout=30, headers=ADMIN_HEADERS) as http,
+    ):
         new_outgoing(http, "Trước khi tệp hỏng")
     database_file = embedded.data_dir / "hoso.sqlite3"
     with sqlite3.connect(database_file) as sql:  # a document that lost its _id

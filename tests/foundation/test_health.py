@@ -8,6 +8,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from core.app import create_app
+from tests.accounts import admin_client
 from tests.conftest import TEST_BLOBS, TEST_MONGODB
 
 
@@ -30,7 +31,7 @@ async def test_health_is_503_naming_the_blob_store_when_its_directory_is_unwrita
     blocker.write_text("a file where a directory should be")
     app = create_app(make_settings(blob_dir=blocker / "blobs"))
 
-    async with AsyncTestClient(app=app) as client:
+    async with admin_client(app) as client:
         response = await client.get("/health")
 
     assert response.status_code == 503
@@ -52,7 +53,7 @@ async def test_health_reports_an_s3_store_that_does_not_answer(make_settings) ->
         )
     )
 
-    async with AsyncTestClient(app=app) as client:
+    async with admin_client(app) as client:
         response = await client.get("/health")
 
     assert response.status_code == 503
@@ -63,7 +64,7 @@ async def test_health_reports_an_s3_store_that_does_not_answer(make_settings) ->
 async def test_health_names_the_embedded_database_and_its_file(make_settings) -> None:
     settings = make_settings(mongodb_url=None, in_memory_database=False)
 
-    async with AsyncTestClient(app=create_app(settings)) as client:
+    async with admin_client(create_app(settings)) as client:
         response = await client.get("/health")
 
     assert response.status_code == 200
@@ -87,7 +88,7 @@ async def test_an_embedded_database_that_cannot_write_its_file_answers_503(make_
     app = create_app(settings)
     body = {"unit": "000.00.00.H25", "direction": "outgoing", "type_code": "QD", "summary": "Thử"}
 
-    async with AsyncTestClient(app=app) as client:
+    async with admin_client(app) as client:
         assert (await client.post("/api/v1/documents", json=body)).status_code == 201
         app.state.runtime.database.store._sql.close()  # as a failing disk would
         refused = await client.post("/api/v1/documents", json=body)

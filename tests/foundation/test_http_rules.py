@@ -11,6 +11,7 @@ from litestar.testing import AsyncTestClient
 
 from core.app import create_app
 from core.settings import Settings
+from tests.accounts import ADMIN_HEADERS, admin_client
 from tests.documents.conftest import PROBLEM_JSON, PROVINCE, assert_problem, create, outgoing
 from tests.service_process import running_service
 
@@ -127,7 +128,7 @@ async def test_the_limit_is_the_setting_and_counts_the_query_too(
     make_settings: Callable[..., Settings],
 ) -> None:
     app = create_app(make_settings(max_header_bytes=16 * KiB))
-    async with AsyncTestClient(app=app) as client:
+    async with admin_client(app) as client:
         within = await client.get("/health", headers={"X-P": "a" * 15 * KiB})
         over = await client.get("/health", headers={"X-P": "a" * 17 * KiB})
         over_head = await client.head("/health", headers={"X-P": "a" * 17 * KiB})
@@ -257,13 +258,15 @@ async def test_the_text_null_is_a_value_of_a_text_parameter(client: AsyncTestCli
 
 def test_a_served_app_answers_head_and_refuses_what_it_should(settings: Settings) -> None:
     with running_service(settings) as (base, _pid):
-        got = httpx.get(f"{base}/api/v1/units", timeout=10)
-        headed = httpx.head(f"{base}/api/v1/units", timeout=10)
-        missing = httpx.head(f"{base}/api/v1/documents/{MISSING}", timeout=10)
+        got = httpx.get(f"{base}/api/v1/units", headers=ADMIN_HEADERS, timeout=10)
+        headed = httpx.head(f"{base}/api/v1/units", headers=ADMIN_HEADERS, timeout=10)
+        missing = httpx.head(
+            f"{base}/api/v1/documents/{MISSING}", headers=ADMIN_HEADERS, timeout=10
+        )
         form = httpx.post(
             f"{base}/api/v1/documents",
             content=b'{"unit": "000.00.00.H25"}',
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            headers={**ADMIN_HEADERS, "Content-Type": "application/x-www-form-urlencoded"},
             timeout=10,
         )
 

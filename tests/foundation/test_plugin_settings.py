@@ -8,10 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from litestar.testing import AsyncTestClient
 
 from core.app import create_app
 from core.settings import ConfigError, Settings
+from tests.accounts import admin_client
 from tests.documents.conftest import COMMUNE, HOME_AFFAIRS, assert_problem, create, outgoing
 from tests.foundation.test_cli import run_hoso
 from tests.plugin_packages import install_plugin, units_file_with
@@ -237,7 +237,7 @@ async def test_declared_defaults_reach_the_plugin_from_a_model(
     units = units_file_with(tmp_path, REPO, COMMUNE, "model_settings")
     app = create_app(make_settings(units_file=units))
 
-    async with AsyncTestClient(app=app) as client:
+    async with admin_client(app) as client:
         draft = await create(client, outgoing(unit=COMMUNE))
         response = await client.post(f"/api/v1/documents/{draft['id']}/issue")
 
@@ -256,7 +256,7 @@ async def test_declared_defaults_reach_the_plugin_from_a_json_schema(
         "awardees": [{"full_name": "Nguyễn Văn An"}],
     }
 
-    async with AsyncTestClient(app=app) as client:
+    async with admin_client(app) as client:
         draft = await create(client, outgoing(unit=HOME_AFFAIRS, type_code="QDKT", extra=award))
         response = await client.post(f"/api/v1/documents/{draft['id']}/issue")
 
@@ -334,7 +334,7 @@ async def test_a_plugin_failing_at_run_time_answers_500_and_logs_its_traceback(
     hoso_logger.addHandler(caplog.handler)
 
     try:
-        async with AsyncTestClient(app=app) as client:
+        async with admin_client(app) as client:
             draft = await create(client, outgoing(unit=COMMUNE))
             caplog.clear()
             with caplog.at_level(logging.ERROR, logger="hoso"):

@@ -11,6 +11,7 @@ from litestar.testing import AsyncTestClient
 
 from core.app import create_app
 from core.settings import Settings
+from tests.accounts import admin_client
 from tests.conftest import ON_FERRETDB
 from tests.documents.conftest import create, outgoing
 from tests.servers.launch import FerretDBServer
@@ -41,7 +42,7 @@ async def test_killed_database_turns_health_503_within_5_s_and_the_service_recov
     own_ferretdb: FerretDBServer, make_settings: Callable[..., Settings]
 ) -> None:
     app = create_app(make_settings(mongodb_url=own_ferretdb.url))
-    async with AsyncTestClient(app=app) as client:
+    async with admin_client(app) as client:
         assert (await client.get("/health")).status_code == 200
         before = await create(client, outgoing())
 
