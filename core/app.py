@@ -25,6 +25,7 @@ from core.health import health
 from core.http_rules import apply_http_rules, before_request
 from core.identity.api import AuthController, RoleController, TokenController, UserController
 from core.identity.middleware import BearerAuthenticationMiddleware, provide_actor
+from core.identity.oidc import OidcVerifier
 from core.identity.policy import Policy
 from core.identity.roles import Role, collect_roles
 from core.identity.service import FIRST_ADMIN, bootstrap, load_signing_key
@@ -52,6 +53,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     check_plugin_types(plugins)
     policy = Policy(units, roles_of(plugins))
     runtime = Runtime(settings, units, plugins, create_blob_store(settings), policy, clock=clock)
+    runtime.oidc = OidcVerifier.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

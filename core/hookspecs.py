@@ -11,8 +11,9 @@ A plugin is a module or object with functions marked by `hookimpl`:
 
 Rules that hold for every hook:
 
-- Hooks are called per unit (all but `hoso_settings_schema`): a call for a unit reaches only the
-  plugins that unit turns on in `config/units.toml` (inherited down the units tree). `unit` is a
+- Hooks are called per unit (all but `hoso_settings_schema` and `hoso_map_identity_claims`): a
+  call for a unit reaches only the plugins that unit turns on in `config/units.toml` (inherited
+  down the units tree). `unit` is a
   `core.units.tree.Unit` (`code`, `name`, `abbreviation`, `level`, `parent`); read your settings for
   that unit with `unit.settings_for("<your plugin name>")`: a dict, already checked against what
   `hoso_settings_schema` declares, with its defaults filled in.
@@ -131,4 +132,21 @@ def hoso_roles() -> list[dict[str, Any]] | None:
     Each role: `{"code": "secretary", "name": "Thư ký", "actions": ["documents.read", …],
     "covers_units_below": False}`. Actions are those of `core.identity.roles.Action` (listed by
     GET /api/v1/roles); an unknown action, or a code already taken, stops the start.
+    """
+
+
+@hookspec
+def hoso_map_identity_claims(claims: dict[str, Any], username: str) -> list[dict[str, Any]] | None:
+    """Units and roles for a person signed in through single sign-on (OpenID Connect).
+
+    Called after the person's token has been verified (signature, issuer, audience, expiry), for
+    every installed plugin, whatever units turn it on: no unit is known yet. `claims` holds every
+    claim of the token (`sub`, `email`, `groups`, whatever the identity provider puts there);
+    `username` is the hoso user the configured claim names (`oidc_username_claim`).
+
+    Return grants, each `{"unit": "<unit code>", "role": "<role>"}` (whether the role holds in
+    the units below too is the role's own `covers_units_below`), or None when the plugin has
+    nothing to say about this person. All results are collected and merged: the person holds
+    every grant any plugin returns (a plugin cannot take away what another grants; [] and None
+    add nothing).
     """

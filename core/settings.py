@@ -12,6 +12,7 @@ import tomllib
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -24,6 +25,8 @@ from pydantic_settings import (
 )
 from pymongo.errors import InvalidURI
 from pymongo.uri_parser import parse_uri
+
+from core.identity.oidc import DEFAULT_ALGORITHMS, DEFAULT_USERNAME_CLAIM, check_algorithms
 
 ENV_PREFIX = "HOSO_"
 # Settings that may hold credentials: their values never appear in an error message.
@@ -76,6 +79,14 @@ class Settings(BaseSettings):
     # Units tree and per-unit plugins. Empty: `units.toml` beside the config file.
     units_file: Path | None = None
 
+    # Single sign-on: bearer tokens of this OpenID Connect issuer are accepted. Empty: off.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None  # required with an issuer: what its tokens' `aud` names
+    oidc_jwks_url: str | None = None  # empty: `jwks_uri` of the issuer's discovery document
+    oidc_username_claim: str = Field(DEFAULT_USERNAME_CLAIM, min_length=1)
+    oidc_algorithms: list[str] = Field(default_factory=lambda: list(DEFAULT_ALGORITHMS))
+    oidc_leeway_seconds: int = Field(60, ge=0, le=600)  # clock difference tolerated
+
     # Request limits: the request line and headers together, JSON bodies, and uploaded files.
     max_header_bytes: int = Field(65_536, ge=8192, le=1_048_576)
     max_json_body_bytes: int = Field(1_048_576, ge=1024)
@@ -110,7 +121,15 @@ class Settings(BaseSettings):
     bootstrap_token: str | None = Field(None, pattern=r"^hoso_[0-9a-f]{12}_[0-9a-f]{64}$")
 
     @field_validator(
-        "mongodb_url", "s3_endpoint", "s3_region", "secret_key", "bootstrap_token", mode="before"
+        "mongodb_url",
+        "s3_endpoint",
+        "s3_region",
+        "secret_key",
+        "bootstrap_token",
+        "oidc_issuer",
+        "oidc_audience",
+        "oidc_jwks_url",
+        mode="before",
     )
     @classmethod
     def _empty_means_unset(cls, value: Any) -> Any:
@@ -124,6 +143,32 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("unknown time zone; use an IANA name like Asia/Ho_Chi_Minh") from None
         return value
+
+    @field_validator("oidc_issuer", "oidc_jwks_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(
+                    "must be an http(s) URL, like https://sso.example.gov.vn/realms/agency"
+                )
+        return value
+
+    @field_validator("oidc_algorithms")
+    @classmethod
+    def _signature_algorithms(cls, value: list[str]) -> list[str]:
+        return list(check_algorithms(value))
+
+    @model_validator(mode="after")
+    def _oidc_audience_given(self) -> Settings:
+        if self.oidc_issuer is not None and self.oidc_audience is None:
+            raise ValueError(
+                "oidc_issuer is set but oidc_audience is not: set oidc_audience "
+                "(HOSO_OIDC_AUDIENCE) to the audience the issuer puts in hoso's tokens, "
+                "usually hoso's client id there"
+            )
+        return self
 
     @model_validator(mode="after")
     def _database_choice(self) -> Settings:
