@@ -22,6 +22,7 @@ from core.database import (
     describe_database,
 )
 from core.documents.types import check_plugin_types
+from core.identity.cli import tokens_app, users_app
 from core.plugins import PluginHost, create_plugin_host
 from core.settings import ConfigError, Settings, load_settings
 from core.units.tree import load_unit_tree
@@ -29,6 +30,8 @@ from core.units.tree import load_unit_tree
 app = typer.Typer(help="hoso: electronic documents and work records service.", no_args_is_help=True)
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
 
 ConfigOption = Annotated[
     Path | None,
