@@ -11,10 +11,10 @@ from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from core.blobs import create_blob_store
 from core.database import connect_database
+from core.docs import DOCS_PATH, SwaggerPage, docs_asset_routers
 from core.documents.api import DocumentController
 from core.documents.files_api import FileController
 from core.documents.types import check_plugin_types
@@ -75,7 +75,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         ],
     )
     app = Litestar(
-        route_handlers=[health, api],
+        route_handlers=[health, api, *docs_asset_routers()],
         lifespan=[lifespan],
         state=State({"runtime": runtime}),
         dependencies={"runtime": Provide(lambda: runtime, use_cache=True, sync_to_thread=False)},
@@ -87,8 +87,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             title="hoso",
             version="0.1.0",
             description="Electronic documents and work records for Vietnamese state agencies.",
-            path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+            path=DOCS_PATH,
+            render_plugins=[SwaggerPage()],
             # Generated clients name their functions after these: the handlers' own names.
             operation_id_creator=lambda handler, method, path: handler.handler_name,
         ),
