@@ -13,6 +13,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
 from core.blobs import create_blob_store
+from core.cors import apply_cors_refusals, cors_config
 from core.database import connect_database
 from core.docs import DOCS_PATH, SwaggerPage, docs_asset_routers
 from core.documents.api import DocumentController
@@ -27,6 +28,7 @@ from core.openapi import API_PREFIX, serve_contract_openapi
 from core.plugins import create_plugin_host
 from core.problems import EXCEPTION_HANDLERS
 from core.runtime import Runtime, utc_now
+from core.security_headers import apply_security_headers
 from core.settings import Settings, load_settings
 from core.units.api import UnitController
 from core.units.tree import load_unit_tree
@@ -93,9 +95,12 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             operation_id_creator=lambda handler, method, path: handler.handler_name,
         ),
         before_request=before_request,
+        cors_config=cors_config(settings),
     )
     serve_contract_openapi(app)
+    apply_cors_refusals(app)
     apply_http_rules(app, max_header_bytes=settings.max_header_bytes)
+    apply_security_headers(app, hsts_seconds=settings.hsts_seconds)  # outermost: every answer
     return app
 
 
