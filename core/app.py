@@ -12,11 +12,12 @@ from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from core.blobs import create_blob_store
+from core.cors import apply_cors_refusals, cors_config
 from core.database import connect_database
+from core.docs import DOCS_PATH, SwaggerPage, docs_asset_routers
 from core.documents.api import DocumentController
 from core.documents.files_api import FileController
 from core.documents.types import check_plugin_types
@@ -35,6 +36,7 @@ from core.openapi import API_PREFIX, serve_contract_openapi
 from core.plugins import PluginError, PluginHost, call_in_registration_order, create_plugin_host
 from core.problems import EXCEPTION_HANDLERS
 from core.runtime import Runtime, utc_now
+from core.security_headers import apply_security_headers
 from core.settings import ConfigError, Settings, load_settings
 from core.units.api import UnitController
 from core.units.tree import load_unit_tree
@@ -97,7 +99,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         dependencies={"actor": Provide(provide_actor, sync_to_thread=False)},
     )
     app = Litestar(
-        route_handlers=[health, api],
+        route_handlers=[health, api, *docs_asset_routers()],
         lifespan=[lifespan],
         state=State({"runtime": runtime}),
         dependencies={"runtime": Provide(lambda: runtime, use_cache=True, sync_to_thread=False)},
@@ -109,7 +111,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             title="hoso",
             version="0.1.0",
             description="Electronic documents and work records for Vietnamese state agencies.",
-            path="/schema",
+            path=DOCS_PATH,
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(
@@ -121,14 +123,17 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
                 }
             ),
             security=[{"bearer": []}],
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+            render_plugins=[SwaggerPage()],
             # Generated clients name their functions after these: the handlers' own names.
             operation_id_creator=lambda handler, method, path: handler.handler_name,
         ),
         before_request=before_request,
+        cors_config=cors_config(settings),
     )
     serve_contract_openapi(app)
+    apply_cors_refusals(app)
     apply_http_rules(app, max_header_bytes=settings.max_header_bytes)
+    apply_security_headers(app, hsts_seconds=settings.hsts_seconds)  # outermost: every answer
     return app
 
 

@@ -74,7 +74,7 @@ def serve(
         # Workers build their own settings: hand them the same file.
         os.environ["HOSO_CONFIG"] = str(config)
     base = f"http://{settings.host}:{settings.port}"
-    typer.echo(f"hoso: API docs at {base}/schema (Swagger: {base}/schema/swagger)")
+    typer.echo(f"hoso: API docs at {base}/schema (OpenAPI document: {base}/schema/openapi.json)")
     uvicorn.run(
         "core.app:app_from_environment",
         factory=True,

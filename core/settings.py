@@ -33,6 +33,8 @@ ENV_PREFIX = "HOSO_"
 SECRET_KEYS = frozenset(
     {"mongodb_url", "s3_access_key", "s3_secret_key", "secret_key", "bootstrap_token"}
 )
+# scheme://host[:port]; the host may hold `*` (any part, as Litestar's CORS matching reads it).
+ORIGIN = re.compile(r"https?://([A-Za-z0-9*.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?")
 REPO_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 
 # The file `Settings` reads while it is being built (pydantic-settings builds sources per call).
@@ -120,6 +122,11 @@ class Settings(BaseSettings):
     # real accounts exist (`hoso tokens revoke`).
     bootstrap_token: str | None = Field(None, pattern=r"^hoso_[0-9a-f]{12}_[0-9a-f]{64}$")
 
+    # Browsers. Web front-ends served from another origin that may call the API (CORS); empty:
+    # none, and no CORS headers at all. HSTS only once the service is reached over HTTPS.
+    cors_allow_origins: list[str] = Field(default_factory=list)
+    hsts_seconds: int = Field(0, ge=0, le=63_072_000)
+
     @field_validator(
         "mongodb_url",
         "s3_endpoint",
@@ -134,6 +141,20 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_means_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("cors_allow_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        # A browser sends `Origin: https://host[:port]`, never a path: an origin written with one
+        # (or a trailing slash) would match nothing, silently.
+        for origin in value:
+            if origin != "*" and not ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: write scheme://host[:port] without a path or "
+                    "a trailing slash, like https://vanban.tinh.gov.vn (a * in the host matches "
+                    "any part of it, and * alone any origin)"
+                )
+        return value
 
     @field_validator("timezone")
     @classmethod
