@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from core.app import create_app
 from core.settings import ConfigError, Settings, load_settings
+from tests.accounts import admin_client
 from tests.documents.conftest import assert_problem, create, outgoing
 from tests.documents.test_files import files_url, upload
 
@@ -43,7 +44,7 @@ async def service(
     make_settings: Callable[..., Settings], origins: list[str]
 ) -> AsyncIterator[AsyncTestClient]:
     """A service with other origins, for requests that store nothing."""
-    async with AsyncTestClient(app=create_app(make_settings(cors_allow_origins=origins))) as c:
+    async with admin_client(create_app(make_settings(cors_allow_origins=origins))) as c:
         yield c
 
 
