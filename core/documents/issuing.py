@@ -12,11 +12,12 @@ Order of work:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-from core.documents.models import Direction, DocumentState, StoredDocument
+from core.documents.models import Direction, DocumentState, RevisionChange, StoredDocument
 from core.documents.schemas import DocumentOut
 from core.documents.service import check_revision, get_document, save_changes
 from core.errors import Conflict, NotFound
@@ -26,13 +27,16 @@ from core.plugins import PluginError, call_first
 from core.runtime import Runtime
 from core.units.tree import Unit
 
-SAVE_ATTEMPTS = 5
+SAVE_ATTEMPTS = 8
+# Seconds to wait for another writer of the document, doubling from BASE_WAIT.
+BASE_WAIT = 0.025
+MAX_WAIT = 0.5
 
 Changes = Callable[[StoredDocument, RegisterEntry], Awaitable[dict[str, Any]]]
 
 
 async def issue_document(
-    runtime: Runtime, document_id: str, revision: int | None
+    runtime: Runtime, document_id: str, revision: int | None, *, actor: str | None = None
 ) -> StoredDocument:
     """Outgoing or internal draft → issued, with number, symbol and date (D30 Art. 15)."""
     document = await _numberable(document_id, revision)
@@ -73,11 +77,13 @@ async def issue_document(
         }
 
     entry = await _take(runtime, document, unit, register)
-    return await _write_number(runtime, document, entry, changes)
+    return await _write_number(
+        runtime, document, entry, changes, change=RevisionChange.ISSUE, actor=actor
+    )
 
 
 async def register_incoming(
-    runtime: Runtime, document_id: str, revision: int | None
+    runtime: Runtime, document_id: str, revision: int | None, *, actor: str | None = None
 ) -> StoredDocument:
     """Incoming draft → registered, with its arrival number and date (D30 Art. 22)."""
     document = await _numberable(document_id, revision)
@@ -98,7 +104,9 @@ async def register_incoming(
         }
 
     entry = await _take(runtime, document, unit, _register_for(runtime, unit, document))
-    return await _write_number(runtime, document, entry, changes)
+    return await _write_number(
+        runtime, document, entry, changes, change=RevisionChange.REGISTER, actor=actor
+    )
 
 
 async def _numberable(document_id: str, revision: int | None) -> StoredDocument:
@@ -186,12 +194,20 @@ def _local_date(runtime: Runtime, entry: RegisterEntry) -> date:
 
 
 async def _write_number(
-    runtime: Runtime, document: StoredDocument, entry: RegisterEntry, changes: Changes
+    runtime: Runtime,
+    document: StoredDocument,
+    entry: RegisterEntry,
+    changes: Changes,
+    *,
+    change: RevisionChange,
+    actor: str | None = None,
 ) -> StoredDocument:
     """Write the entry's number on the document, re-reading it if an edit slipped in."""
-    for _ in range(SAVE_ATTEMPTS):
+    for attempt in range(SAVE_ATTEMPTS):
         try:
-            return await save_changes(runtime, document, await changes(document, entry))
+            return await save_changes(
+                runtime, document, await changes(document, entry), change=change, actor=actor
+            )
         except (Conflict, NotFound):
             current = await StoredDocument.get(document.id)
             if current is None:
@@ -203,5 +219,8 @@ async def _write_number(
                 ) from None
             if current.state is not DocumentState.DRAFT:
                 return current  # a concurrent call for the same document finished first
+            if current.revision == document.revision:
+                # Another writer claimed the next revision and is writing it: give it a moment.
+                await asyncio.sleep(min(MAX_WAIT, BASE_WAIT * 2**attempt))
             document = current
     raise Conflict("The document keeps changing while being numbered; try again.")
