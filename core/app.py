@@ -17,6 +17,7 @@ from core.blobs import create_blob_store
 from core.database import connect_database
 from core.documents.api import DocumentController
 from core.documents.files_api import FileController
+from core.documents.revisions_api import RevisionController
 from core.documents.types import check_plugin_types
 from core.documents.types_api import DocumentTypeController
 from core.health import health
@@ -70,6 +71,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             UnitController,
             DocumentTypeController,
             DocumentController,
+            RevisionController,
             RegisterController,
             uploads,
         ],
