@@ -20,6 +20,7 @@ from core.database import connect_database
 from core.docs import DOCS_PATH, SwaggerPage, docs_asset_routers
 from core.documents.api import DocumentController
 from core.documents.files_api import FileController
+from core.documents.revisions_api import RevisionController
 from core.documents.types import check_plugin_types
 from core.documents.types_api import DocumentTypeController
 from core.health import health
@@ -90,6 +91,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             UnitController,
             DocumentTypeController,
             DocumentController,
+            RevisionController,
             RegisterController,
             uploads,
         ],

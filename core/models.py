@@ -7,12 +7,18 @@ from __future__ import annotations
 
 from beanie import Document
 
-from core.documents.models import CustomDocumentType, FileVersion, StoredDocument
+from core.documents.models import (
+    CustomDocumentType,
+    DocumentRevision,
+    FileVersion,
+    StoredDocument,
+)
 from core.identity.models import ApiToken, ServiceSecret, SignInSession, User
 from core.numbering.models import PrintedNumber, RegisterEntry, RegisterHint
 
 DOCUMENT_MODELS: list[type[Document]] = [
     StoredDocument,
+    DocumentRevision,
     FileVersion,
     CustomDocumentType,
     RegisterEntry,

@@ -192,12 +192,6 @@ async def _drop_database(app: Litestar) -> None:
         mongo.close()
 
 
-ATOMIC_UPDATES_MISSING = (
-    "FerretDB 1.x does not apply single-document conditional updates atomically under "
-    "concurrency; production needs MongoDB 6+ (see the README's database requirements)"
-)
-
-
 NO_REAL_RACES = (
     "the in-memory store runs one operation at a time, so these requests cannot interleave; "
     "runs on a database server (HOSO_TEST_MONGODB=ferretdb or a URL)"
@@ -208,8 +202,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if TEST_MONGODB == "memory" and item.get_closest_marker("races"):
             item.add_marker(pytest.mark.skip(reason=NO_REAL_RACES))
-        if ON_FERRETDB and item.get_closest_marker("needs_atomic_updates"):
-            item.add_marker(pytest.mark.skip(reason=ATOMIC_UPDATES_MISSING))
 
 
 def pytest_report_header(config: pytest.Config) -> str:

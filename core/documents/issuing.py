@@ -12,11 +12,12 @@ Order of work:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-from core.documents.models import Direction, DocumentState, StoredDocument
+from core.documents.models import Direction, DocumentState, RevisionChange, StoredDocument
 from core.documents.schemas import DocumentOut
 from core.documents.service import check_revision, get_document, save_changes
 from core.errors import Conflict, NotFound
@@ -28,7 +29,10 @@ from core.plugins import PluginError, call_first
 from core.runtime import Runtime
 from core.units.tree import Unit
 
-SAVE_ATTEMPTS = 5
+SAVE_ATTEMPTS = 8
+# Seconds to wait for another writer of the document, doubling from BASE_WAIT.
+BASE_WAIT = 0.025
+MAX_WAIT = 0.5
 
 Changes = Callable[[StoredDocument, RegisterEntry], Awaitable[dict[str, Any]]]
 
@@ -75,7 +79,9 @@ async def issue_document(
         }
 
     entry = await _take(runtime, document, unit, register)
-    return await _write_number(runtime, document, entry, changes)
+    return await _write_number(
+        runtime, document, entry, changes, change=RevisionChange.ISSUE, actor=actor.name
+    )
 
 
 async def register_incoming(
@@ -100,7 +106,9 @@ async def register_incoming(
         }
 
     entry = await _take(runtime, document, unit, _register_for(runtime, unit, document))
-    return await _write_number(runtime, document, entry, changes)
+    return await _write_number(
+        runtime, document, entry, changes, change=RevisionChange.REGISTER, actor=actor.name
+    )
 
 
 async def _numberable(actor: Principal, document_id: str, revision: int | None) -> StoredDocument:
@@ -188,12 +196,20 @@ def _local_date(runtime: Runtime, entry: RegisterEntry) -> date:
 
 
 async def _write_number(
-    runtime: Runtime, document: StoredDocument, entry: RegisterEntry, changes: Changes
+    runtime: Runtime,
+    document: StoredDocument,
+    entry: RegisterEntry,
+    changes: Changes,
+    *,
+    change: RevisionChange,
+    actor: str | None = None,
 ) -> StoredDocument:
     """Write the entry's number on the document, re-reading it if an edit slipped in."""
-    for _ in range(SAVE_ATTEMPTS):
+    for attempt in range(SAVE_ATTEMPTS):
         try:
-            return await save_changes(runtime, document, await changes(document, entry))
+            return await save_changes(
+                runtime, document, await changes(document, entry), change=change, actor=actor
+            )
         except (Conflict, NotFound):
             current = await StoredDocument.get(document.id)
             if current is None:
@@ -205,5 +221,8 @@ async def _write_number(
                 ) from None
             if current.state is not DocumentState.DRAFT:
                 return current  # a concurrent call for the same document finished first
+            if current.revision == document.revision:
+                # Another writer claimed the next revision and is writing it: give it a moment.
+                await asyncio.sleep(min(MAX_WAIT, BASE_WAIT * 2**attempt))
             document = current
     raise Conflict("The document keeps changing while being numbered; try again.")

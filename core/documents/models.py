@@ -120,6 +120,53 @@ class StoredDocument(Document):
         ]
 
 
+class RevisionChange(StrEnum):
+    """What made a revision of a document."""
+
+    CREATE = "create"
+    EDIT = "edit"
+    ISSUE = "issue"
+    REGISTER = "register"
+    DELETE = "delete"  # the draft as it was deleted
+
+
+def revision_key(document_id: PydanticObjectId | str, revision: int) -> str:
+    """The `_id` of revision `revision` of a document: `6750f0c2…|000000002`.
+
+    Derived, so that claiming a revision is an insert that the engine refuses when the key is
+    taken (every MongoDB-compatible engine enforces `_id` uniqueness on insert, where FerretDB 1.x
+    does not apply conditional updates atomically), and a document's revisions are one `_id`
+    range in order: the id is 24 hexadecimal characters and the revision nine digits.
+    """
+    return f"{document_id}|{revision:09d}"
+
+
+MAX_REVISION = 999_999_999
+
+
+class DocumentRevision(Document):
+    """Revision `revision` of a document: what it held, when, what made it and who.
+
+    Inserted, never changed or deleted; the entries of a deleted draft stay. Every write of a
+    document first inserts its next entry (see `core.documents.revisions`), so two writers of the
+    same revision cannot both succeed. Revision 1 is inserted only when revision 2 is claimed:
+    until then the document itself is its only revision, and creating one stays one insert.
+    """
+
+    id: str  # type: ignore[assignment]  # revision_key(document_id, revision)
+    document_id: PydanticObjectId
+    revision: int
+    change: RevisionChange
+    at: datetime
+    # Who made the change; set once the service knows who is signed in.
+    actor: str | None = None
+    # The document as stored at this revision (without its `_id`, which is `document_id`).
+    snapshot: dict[str, Any]
+
+    class Settings:
+        name = "document_revisions"
+
+
 class FileRole(StrEnum):
     MAIN = "main"  # the document itself
     ATTACHMENT = "attachment"  # phụ lục, tài liệu kèm theo

@@ -26,6 +26,7 @@ from core.documents.models import (
     DocumentState,
     FileRole,
     Recipient,
+    RevisionChange,
     Secrecy,
     Signer,
     StoredDocument,
@@ -399,6 +400,21 @@ class DocumentOut(BaseModel):
 
 class DocumentPage(BaseModel):
     items: list[DocumentOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end")
+
+
+class RevisionOut(BaseModel):
+    revision: int
+    change: RevisionChange = Field(
+        description="What made the revision: create, edit, issue, register, or delete (the "
+        "draft as it was deleted)"
+    )
+    at: datetime
+    actor: str | None = Field(description="Who made the change, when the service knows it")
+
+
+class RevisionPage(BaseModel):
+    items: list[RevisionOut] = Field(description="Oldest first")
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end")
 
 

@@ -11,7 +11,14 @@ from beanie.odm.utils.encoder import Encoder
 from bson import ObjectId
 from bson.errors import InvalidId
 
-from core.documents.models import Direction, DocumentState, Secrecy, StoredDocument
+from core.documents.models import (
+    Direction,
+    DocumentState,
+    RevisionChange,
+    Secrecy,
+    StoredDocument,
+)
+from core.documents.revisions import claim_next, stale_revision
 from core.documents.schemas import DocumentCreate, DocumentFields, DocumentUpdate
 from core.documents.types import DocumentType, type_for_unit
 from core.errors import Conflict, HosoError, InvalidInput, NotFound
@@ -191,7 +198,9 @@ async def update_document(
         changes["summary_folded"] = fold(changes["summary"])
     if _changes_nothing(document, changes):
         return document  # the values sent are those stored: no new revision
-    return await save_changes(runtime, document, changes)
+    return await save_changes(
+        runtime, document, changes, change=RevisionChange.EDIT, actor=actor.name
+    )
 
 
 def _changes_nothing(document: StoredDocument, changes: dict[str, Any]) -> bool:
@@ -221,43 +230,55 @@ async def delete_document(
             f"The draft holds number {held.number} of register '{held.register_code}' "
             f"({held.year}); issue it again to finish numbering. It cannot be deleted."
         )
-    result = await StoredDocument.get_motor_collection().delete_one(
-        {"_id": document.id, "revision": document.revision, "state": DocumentState.DRAFT.value}
+    # The deletion is a revision too: claimed like an edit, so that of an edit (or an issue) and
+    # a deletion of the same revision only one wins. Its entry keeps what was deleted.
+    deleted, encoded = _next_revision(runtime, document, {})
+    await claim_next(
+        runtime,
+        document,
+        encoded,
+        change=RevisionChange.DELETE,
+        at=deleted.updated_at,
+        actor=actor.name,
     )
-    if result.deleted_count == 0:
-        raise Conflict("The document changed while it was being deleted; read it and try again.")
+    await StoredDocument.get_motor_collection().delete_one({"_id": document.id})
     await delete_all_files(runtime, document.id)
 
 
 def check_revision(document: StoredDocument, revision: int) -> None:
     if revision != document.revision:
-        raise Conflict(
-            f"The document has changed since you read it (your revision {revision}, current "
-            f"{document.revision}). Read it again and re-apply your change.",
-            current_revision=document.revision,
-        )
+        raise stale_revision(revision, document.revision)
 
 
 async def save_changes(
-    runtime: Runtime, document: StoredDocument, changes: dict[str, Any]
+    runtime: Runtime,
+    document: StoredDocument,
+    changes: dict[str, Any],
+    *,
+    change: RevisionChange,
+    actor: str | None = None,
 ) -> StoredDocument:
-    """Write `changes` only if nobody else wrote since `document` was read (409 otherwise)."""
+    """Write `changes` as the next revision, only if nobody else wrote since `document` was
+    read (409 otherwise; 404 if it was deleted). See `core.documents.revisions`."""
+    updated, encoded = _next_revision(runtime, document, changes)
+    await claim_next(runtime, document, encoded, change=change, at=updated.updated_at, actor=actor)
+    # Filtered on `_id` alone: the claim already made this the only writer of this revision.
+    result = await StoredDocument.get_motor_collection().replace_one({"_id": document.id}, encoded)
+    if result.matched_count == 0:
+        raise NotFound(f"There is no document with id {document.id}: it was deleted meanwhile.")
+    return updated
+
+
+def _next_revision(
+    runtime: Runtime, document: StoredDocument, changes: dict[str, Any]
+) -> tuple[StoredDocument, dict[str, Any]]:
+    """The document with `changes` as its next revision, and as it is stored."""
     updated = document.model_copy(
         update={**changes, "revision": document.revision + 1, "updated_at": runtime.clock()}
     )
     # Re-validate: model_copy does not, and a bad value must never reach the database.
     updated = StoredDocument.model_validate(updated.model_dump())
-    encoded = Encoder(to_db=True).encode(updated)
-    result = await StoredDocument.get_motor_collection().replace_one(
-        {"_id": document.id, "revision": document.revision}, encoded
-    )
-    if result.matched_count == 0:
-        current = await StoredDocument.get(document.id)
-        if current is None:
-            raise NotFound(f"There is no document with id {document.id}.")
-        check_revision(current, document.revision)
-        raise Conflict("The document could not be saved just now; read it and try again.")
-    return updated
+    return updated, Encoder(to_db=True).encode(updated)
 
 
 async def list_documents(

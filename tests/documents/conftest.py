@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -78,3 +79,13 @@ def assert_problem(response: Any, status: int, *named: str) -> dict[str, Any]:
     for name in named:
         assert name in body["detail"] or name in fields or name in messages, (name, body)
     return body
+
+
+class FixedClock:
+    """The service's clock, set by the test (`create_app(settings, clock=...)`)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now

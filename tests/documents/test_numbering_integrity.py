@@ -12,7 +12,9 @@ from litestar.testing import AsyncTestClient
 from core.app import create_app
 from core.database import connect_database
 from core.documents import issuing
-from core.documents.models import Direction, StoredDocument
+from core.documents.models import Direction, RevisionChange, StoredDocument
+from core.documents.schemas import DocumentUpdate
+from core.documents.service import update_document
 from core.errors import NotFound
 from core.numbering.models import RegisterEntry
 from core.numbering.service import register_entries, take_number
@@ -186,7 +188,9 @@ async def test_a_document_deleted_while_being_numbered_leaves_its_number_void_no
     await document.delete()
 
     with pytest.raises(NotFound, match="marked void"):
-        await issuing._write_number(runtime, document, entry, number_only)
+        await issuing._write_number(
+            runtime, document, entry, number_only, change=RevisionChange.ISSUE
+        )
 
     entries = await register_entries("000.00.00.H25", "outgoing", 2026)
     assert [(e.number, e.void_reason is not None) for e in entries] == [(1, True)]
@@ -201,16 +205,11 @@ async def test_an_edit_that_lands_during_numbering_is_kept_and_the_symbol_follow
     async def take_while_a_clerk_edits(*args, **kwargs):
         entry = await take(*args, **kwargs)
         # The edit lands after the issue read the document and before it writes the number.
-        await StoredDocument.get_motor_collection().update_one(
-            {"_id": document.id},
-            {
-                "$set": {
-                    "type_code": "KH",
-                    "type_symbol": "KH",
-                    "type_name": "Kế hoạch",
-                    "revision": 2,
-                }
-            },
+        await update_document(
+            runtime,
+            admin_actor(runtime),
+            str(document.id),
+            DocumentUpdate(revision=1, type_code="KH"),
         )
         return entry
 
