@@ -8,8 +8,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -45,10 +46,15 @@ def service_env(settings: Settings, port: int) -> dict[str, str]:
 
 
 @contextmanager
-def running_service(settings: Settings, timeout: float = 30) -> Iterator[tuple[str, int]]:
-    """Start a service process; yield its base URL and pid once /health answers; stop it."""
+def running_service(
+    settings: Settings, timeout: float = 30, stderr: IO[bytes] | None = None
+) -> Iterator[tuple[str, int]]:
+    """Start a service process; yield its base URL and pid once /health answers; stop it.
+
+    What the process writes to stderr goes to `stderr` when given (a file the test reads),
+    else to a temporary file shown if the service does not start."""
     port = free_port()
-    with tempfile.TemporaryFile() as errors:
+    with tempfile.TemporaryFile() if stderr is None else nullcontext(stderr) as errors:
         process = subprocess.Popen(
             [sys.executable, "-m", "core", "serve"],
             cwd=REPO,

@@ -41,7 +41,7 @@ class DocumentController(Controller):
         data: DocumentCreate,
     ) -> Response[DocumentOut]:
         document = await service.create_document(runtime, actor, data)
-        created = DocumentOut.of(document, await service.duplicate_warnings(document))
+        created = DocumentOut.of(document, await service.duplicate_warnings(actor, document))
         return created_at(f"{API_PREFIX}/documents/{created.id}", created)
 
     @get("/", summary="List documents, newest first, with filters and a cursor")
@@ -168,4 +168,4 @@ class DocumentController(Controller):
     ) -> DocumentOut:
         revision = data.revision if data else None
         document = await issuing.register_incoming(runtime, actor, document_id, revision)
-        return DocumentOut.of(document, await service.duplicate_warnings(document))
+        return DocumentOut.of(document, await service.duplicate_warnings(actor, document))

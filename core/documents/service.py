@@ -139,14 +139,19 @@ async def _check_type_unchanged(
         ) from None
 
 
-async def duplicate_warnings(document: StoredDocument) -> list[str]:
+async def duplicate_warnings(actor: Principal, document: StoredDocument) -> list[str]:
     """An incoming document received twice (same sender, number and symbol) is a common slip:
-    the clerk is warned, not stopped, since a resend can be legitimate (D30 App. VI)."""
+    the clerk is warned, not stopped, since a resend can be legitimate (D30 App. VI). Only twins
+    the clerk can read are named: a restricted one they may not see does not exist for them."""
     if document.direction is not Direction.INCOMING or not document.original_number:
+        return []
+    visible = actor.document_filter()
+    if visible is None:
         return []
     twins = (
         await StoredDocument.find(
             {
+                "$and": [visible],
                 "unit": document.unit,
                 "direction": Direction.INCOMING.value,
                 "original_number": document.original_number,

@@ -309,11 +309,13 @@ async def sign_out(actor: Principal) -> None:
     )
 
 
-async def _end_sessions_of(username: str) -> None:
-    """Every sign-in of a person ends (new password, disabled account). Rare: scans sessions."""
-    await SignInSession.get_motor_collection().update_many(
-        {"username": username, "revoked_at": None}, {"$set": {"revoked_at": now()}}
-    )
+async def _end_sessions_of(username: str, keep: str | None = None) -> None:
+    """Every sign-in of a person ends (new password, disabled account), but `keep`: the one a
+    person changed their own password from. Rare: scans sessions."""
+    query: dict[str, object] = {"username": username, "revoked_at": None}
+    if keep is not None:
+        query["_id"] = {"$ne": keep}
+    await SignInSession.get_motor_collection().update_many(query, {"$set": {"revoked_at": now()}})
 
 
 # --- managing people ------------------------------------------------------------------------
@@ -478,7 +480,9 @@ async def set_password(
             }
         },
     )
-    await _end_sessions_of(user.id)
+    # Whoever knew the old password is signed out everywhere; the person who just proved it
+    # and chose the new one stays signed in where they did it.
+    await _end_sessions_of(user.id, keep=actor.session_id if own else None)
 
 
 async def add_grant(runtime: Runtime, actor: Principal, username: str, grant: Grant) -> User:
