@@ -487,6 +487,10 @@ async def set_password(
 
 async def add_grant(runtime: Runtime, actor: Principal, username: str, grant: Grant) -> User:
     user = await get_user(actor, username)
+    if user.id == actor.name:
+        # Nobody widens their own access: another administrator grants it, and the history
+        # shows who.
+        raise PermissionDenied("You cannot grant roles to yourself; ask another administrator.")
     check_grantable(runtime, actor, grant)
     if grant in user.grants:
         return user
