@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from beanie import Document
 
+from core.audit.models import AuditChainMark, AuditEvent
 from core.documents.models import CustomDocumentType, FileVersion, StoredDocument
 from core.numbering.models import PrintedNumber, RegisterEntry, RegisterHint
 
@@ -17,4 +18,6 @@ DOCUMENT_MODELS: list[type[Document]] = [
     RegisterEntry,
     RegisterHint,
     PrintedNumber,
+    AuditEvent,
+    AuditChainMark,
 ]
