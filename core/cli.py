@@ -1,4 +1,5 @@
-"""The `hoso` command: serve the API, list plugins, check the configuration."""
+"""The `hoso` command: serve the API, list plugins, check the configuration, verify the audit
+history."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
+from core.audit.models import PROVINCE_CHAIN
+from core.audit.verify import ChainReport, verify_chains
 from core.blobs import describe_blob_store
 from core.database import (
     DatabaseUnreachable,
@@ -32,6 +35,8 @@ config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True
 app.add_typer(config_app, name="config")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+audit_app = typer.Typer(help="The audit history.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 ConfigOption = Annotated[
     Path | None,
@@ -155,6 +160,60 @@ def config_check(config: ConfigOption = None) -> None:
     typer.echo(f"units:    {len(host.units)} from {host.units.source}")
     typer.echo(f"plugins:  {', '.join(host.plugin_names())}")
     typer.echo("configuration OK")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    unit: Annotated[
+        str | None,
+        typer.Option("--unit", help=f"Only this unit's chain (a unit code, or {PROVINCE_CHAIN})."),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Walk the audit chains and report the first broken link of each.
+
+    Exit code 0 when every chain is intact, 1 when one is broken, 2 when it could not be checked.
+    Each intact chain's head (seq and hash) is printed: record it elsewhere, and a later run
+    shows whether the chain was rewritten since.
+    """
+    settings, _ = _load(config)
+    if database_kind(settings) == "in-memory":
+        raise _fail("in_memory_database is set: there is no kept audit history to verify")
+    if unit is not None and ("|" in unit or not unit):
+        raise _fail(f"--unit {unit!r} is not a unit code")
+
+    async def verify() -> list[ChainReport]:
+        database = await connect_database(settings)
+        try:
+            return await verify_chains(chain=unit)
+        finally:
+            database.close()
+
+    try:
+        reports = asyncio.run(verify())
+    except DatabaseUnreachable as exc:
+        raise _fail(str(exc)) from None
+    for report in reports:
+        typer.echo(_describe_chain(report))
+    broken = [report for report in reports if not report.intact]
+    events = sum(report.events for report in reports)
+    if broken:
+        typer.echo(f"audit history BROKEN: {len(broken)} of {len(reports)} chains")
+        raise typer.Exit(1)
+    typer.echo(f"audit history intact: {len(reports)} chains, {events} events")
+
+
+def _describe_chain(report: ChainReport) -> str:
+    if report.broken is not None:
+        where = "" if report.broken.seq is None else f" at event {report.broken.seq}"
+        return (
+            f"{report.chain}: BROKEN{where} ({report.broken.kind}): {report.broken.detail}; "
+            f"{report.checked} events intact before it"
+        )
+    if not report.events:
+        return f"{report.chain}: no events"
+    head = f"head {report.head_seq} {report.head_hash}"
+    return f"{report.chain}: {report.events} events intact; {head}"
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from beanie import Document
 
+from core.audit.models import AuditChainMark, AuditEvent
 from core.documents.models import (
     CustomDocumentType,
     DocumentRevision,
@@ -28,4 +29,6 @@ DOCUMENT_MODELS: list[type[Document]] = [
     SignInSession,
     ApiToken,
     ServiceSecret,
+    AuditEvent,
+    AuditChainMark,
 ]

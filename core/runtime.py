@@ -46,6 +46,14 @@ class Runtime:
     # The highest number this worker has seen taken, per register and year: where the search for
     # the next one starts (core.numbering.service). Only ever a lower bound.
     register_hints: dict[tuple[str, str, int], int] = field(default_factory=dict)
+    # Per audit chain, the last (seq, hash) this worker wrote or saw written: where its next
+    # append goes on from (core.audit.service). Only ever a lower bound, like the register hints.
+    audit_heads: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # One lock per audit chain within this worker, as for registers.
+    audit_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     def register_lock(self, unit: str, register: str, year: int) -> asyncio.Lock:
         return self.register_locks.setdefault((unit, register, year), asyncio.Lock())
+
+    def audit_lock(self, chain: str) -> asyncio.Lock:
+        return self.audit_locks.setdefault(chain, asyncio.Lock())

@@ -16,7 +16,7 @@ class Options:
 
 
 def all_scenarios() -> dict[str, object]:
-    from bench.scenarios import create, files, issue_latency, issue_rate, pages
+    from bench.scenarios import audit, create, files, issue_latency, issue_rate, pages
 
     return {
         "create": create.run,
@@ -24,4 +24,5 @@ def all_scenarios() -> dict[str, object]:
         "issue-latency": issue_latency.run,
         "pages": pages.run,
         "files": files.run,
+        "audit": audit.run,
     }

@@ -2,15 +2,12 @@
 that does not grow with the register.
 
 Every number is an entry whose `_id` is derived from (unit, register, year, number)
-(`entry_key`). Entries are never deleted, so the numbers taken are exactly 1..highest. A worker
-claims the number right after one it knows to be taken by inserting its entry; if the engine
-refuses the `_id` (someone took it first), that number is known taken too, and it tries the next.
-No gap can open, and no number is given twice. Where to start: the last number this worker took
-or saw taken, else the register's stored high-water mark (`RegisterHint`), else a search of the
-register by `_id` probes (`highest_number`). Only `_id` reads and inserts are involved, never a
-sort, a scan or a read-modify-write of a counter, so this holds and stays fast on engines that
-scan for other filters, that scan for an `_id` that is missing, and that do not apply updates
-atomically (FerretDB 1.x).
+(`entry_key`). Entries are never deleted, so the numbers taken are exactly 1..highest. A register
+is a gapless sequence claimed by insert (core/sequences.py): a worker inserts the entry right
+after the number it knows to be taken (its own hint, else the register's stored high-water mark
+`RegisterHint`, else 1); a refused `_id` means taken, so it tries the next. No sort, no scan, no
+read-modify-write of a counter: this holds and stays fast on engines that scan for other filters
+and that do not apply updates atomically (FerretDB 1.x).
 
 A document holds at most one entry (a unique index on it, enforced on insert): a retried or
 repeated issue of the same document finds the entry it holds instead of taking another number.
@@ -18,14 +15,11 @@ repeated issue of the same document finds the entry it holds instead of taking a
 
 from __future__ import annotations
 
-import asyncio
-import random
 from datetime import datetime
 
 from beanie import PydanticObjectId
 from pymongo.errors import DuplicateKeyError
 
-from core.errors import ServiceUnavailable
 from core.numbering.models import (
     PrintedNumber,
     RegisterEntry,
@@ -34,14 +28,21 @@ from core.numbering.models import (
     hint_key,
     printed_key,
 )
-
-MAX_ATTEMPTS = 200
-BASE_BACKOFF = 0.002  # seconds
-MAX_BACKOFF = 0.25
+from core.sequences import RETRY, TAKEN, Answered, Claimed, GaplessSequence, Mark, Outcome
 
 # Numbers known to be taken, per (unit, register, year): where this worker starts. Any number
 # once seen taken stays taken, so a stale hint is only a lower bound, never wrong.
 Hints = dict[tuple[str, str, int], int]
+
+
+def _register(unit: str, register: str, year: int) -> GaplessSequence:
+    return GaplessSequence(
+        name=f"register '{register}'",
+        marks=RegisterHint.get_motor_collection(),
+        mark_key=hint_key(unit, register, year),
+        # Looked up when called, so that tests can count the reads.
+        exists=lambda number: _exists(entry_key(unit, register, year, number)),
+    )
 
 
 async def take_number(
@@ -60,19 +61,14 @@ async def take_number(
     """
     hints = {} if hints is None else hints
     series = (unit, register, year)
-    known = hints.get(series)
-    if known is None:
-        known = await _stored_hint(unit, register, year)
-    if known is None:
-        known = await highest_number(unit, register, year)
-    candidate = known + 1
-    for attempt in range(MAX_ATTEMPTS):
+
+    async def claim(number: int, _: Mark | None) -> Outcome[RegisterEntry]:
         entry = RegisterEntry(
-            id=entry_key(unit, register, year, candidate),
+            id=entry_key(unit, register, year, number),
             unit=unit,
             register_code=register,
             year=year,
-            number=candidate,
+            number=number,
             document_id=document_id,
             taken_at=now,
         )
@@ -86,66 +82,28 @@ async def take_number(
                 # the one lookup that is not by `_id`.
                 held = await entry_of_document(document_id)
                 if held is not None:
-                    return held
-                continue  # the holder went away meanwhile (cannot happen: entries stay)
+                    return Answered(held)
+                return RETRY  # the holder went away meanwhile (cannot happen: entries stay)
             if taken.document_id == document_id:
-                return taken  # a concurrent call for this document took it
-            # `candidate` is taken: go on right after it, or after the stored mark if that is
-            # further (this worker fell behind the others).
-            hints[series] = max(hints.get(series, 0), candidate)
-            candidate = max(candidate, await _stored_hint(unit, register, year) or 0) + 1
-            if attempt:
-                # Randomised, growing back-off spreads the losers out, so each round has few
-                # contenders instead of all of them colliding on the very next number again.
-                await asyncio.sleep(random.uniform(0, min(MAX_BACKOFF, BASE_BACKOFF * 2**attempt)))
-            continue
-        hints[series] = max(hints.get(series, 0), candidate)
-        await store_hint(unit, register, year, candidate)
-        return entry
-    raise ServiceUnavailable(
-        f"could not take a number in register '{register}' after {MAX_ATTEMPTS} attempts; "
-        "the database is overloaded, try again"
-    )
+                return Answered(taken)  # a concurrent call for this document took it
+            return TAKEN
+        return Claimed(entry, number)
 
-
-async def _stored_hint(unit: str, register: str, year: int) -> int | None:
-    stored = await RegisterHint.get_motor_collection().find_one(
-        {"_id": hint_key(unit, register, year)}
-    )
-    return int(stored["number"]) if stored else None
+    outcome = await _register(unit, register, year).claim_next(claim, known=hints.get(series))
+    if isinstance(outcome, Claimed):
+        hints[series] = max(hints.get(series, 0), outcome.number)
+    return outcome.item
 
 
 async def store_hint(unit: str, register: str, year: int, number: int) -> None:
-    """Raise the register's mark to `number`. Not atomic on every engine, and need not be: any
-    value written is a number taken, so the mark stays a true lower bound."""
-    hints = RegisterHint.get_motor_collection()
-    key = hint_key(unit, register, year)
-    try:
-        await hints.update_one({"_id": key}, {"$max": {"number": number}}, upsert=True)
-    except DuplicateKeyError:  # created by a concurrent take just now
-        await hints.update_one({"_id": key}, {"$max": {"number": number}})
+    """Raise the register's mark to `number` (a number known taken)."""
+    await _register(unit, register, year).raise_mark(number)
 
 
 async def highest_number(unit: str, register: str, year: int, known: int = 0) -> int:
-    """The highest number taken, found with `_id` reads: `known` (0, or a number known to be
-    taken) is a lower bound; probe upwards doubling the step, then halve the gap. About
-    2·log2(distance) reads: one or two when `known` is the last number taken."""
-
-    async def taken(number: int) -> bool:
-        return await _exists(entry_key(unit, register, year, number))
-
-    low, step = known, 1  # `low` is taken (or 0); find a `high` that is not
-    high = low + step
-    while await taken(high):
-        low, step = high, step * 2
-        high = low + step
-    while high - low > 1:  # low taken, high not
-        middle = (low + high) // 2
-        if await taken(middle):
-            low = middle
-        else:
-            high = middle
-    return low
+    """The highest number taken, found with `_id` reads from `known`, a number known taken (or 0):
+    about 2·log2(distance) reads, one or two when `known` is the last number taken."""
+    return await _register(unit, register, year).highest(known)
 
 
 async def _exists(key: str) -> bool:
