@@ -14,6 +14,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
+from core.audit.api import AuditController
 from core.blobs import create_blob_store
 from core.cors import apply_cors_refusals, cors_config
 from core.database import connect_database
@@ -88,6 +89,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             UserController,
             TokenController,
             RoleController,
+            AuditController,
             UnitController,
             DocumentTypeController,
             DocumentController,

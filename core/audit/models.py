@@ -41,12 +41,18 @@ class AuditAction(StrEnum):
     DOCUMENT_DELETE = "document.delete"
     FILE_UPLOAD = "file.upload"
     FILE_DOWNLOAD = "file.download"  # of a restricted file
+    TYPE_DEFINE = "type.define"
+    TYPE_CHANGE = "type.change"
+    USER_CREATE = "user.create"
+    USER_CHANGE = "user.change"
+    PASSWORD_SET = "user.password"
     GRANT = "grant"
     REVOKE = "revoke"
     TOKEN_CREATE = "token.create"
     TOKEN_REVOKE = "token.revoke"
     SIGN_IN = "sign_in"
     SIGN_IN_FAILED = "sign_in.failed"
+    SIGN_OUT = "sign_out"
 
 
 def event_key(chain: str, seq: int) -> str:

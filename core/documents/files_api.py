@@ -27,9 +27,11 @@ from litestar.openapi.spec import Parameter as OpenAPIParameter
 from litestar.params import Parameter
 from litestar.response import Stream
 
+from core.audit.models import AuditAction
+from core.audit.recording import audit
 from core.documents import files
 from core.documents.file_checks import human_size
-from core.documents.models import FileRole, FileVersion
+from core.documents.models import AccessMode, FileRole, FileVersion
 from core.documents.ranges import (
     ByteRange,
     entity_tag,
@@ -277,6 +279,31 @@ class _ReceivedFile:
         return await self.part.read(size)
 
 
+async def _record_upload(
+    runtime: Runtime, actor: Principal, document: Any, stored: list[Any]
+) -> None:
+    await audit(
+        runtime,
+        actor,
+        AuditAction.FILE_UPLOAD,
+        unit=document.unit,
+        target_kind="document",
+        target_id=str(document.id),
+        detail={
+            "files": [
+                {
+                    "file_id": v.file_id,
+                    "version": v.version,
+                    "name": v.name,
+                    "size": v.size,
+                    "sha256": v.sha256,
+                }
+                for v in stored
+            ]
+        },
+    )
+
+
 def _file_out(summary: files.FileSummary) -> FileOut:
     current = summary.current
     return FileOut(
@@ -327,6 +354,7 @@ class FileController(Controller):
         document = await get_document(actor, document_id, Action.WRITE_DOCUMENTS)
         uploads = await _received_files(request, runtime)
         stored = await files.add_files(runtime, document, uploads, role)
+        await _record_upload(runtime, actor, document, stored)
         listing = f"{API_PREFIX}/documents/{document.id}/files"
         # One file: where it lives; several: the document's files, where each is listed.
         location = f"{listing}/{stored[0].file_id}" if len(stored) == 1 else listing
@@ -376,7 +404,8 @@ class FileController(Controller):
                 "Send exactly one file for a new version.",
                 errors=[{"field": FIELD, "message": f"{len(uploads)} files sent"}],
             )
-        await files.add_version(runtime, document, file_id, uploads[0])
+        version = await files.add_version(runtime, document, file_id, uploads[0])
+        await _record_upload(runtime, actor, document, [version])
         location = f"{API_PREFIX}/documents/{document.id}/files/{file_id}"
         return created_at(location, _file_out(await files.get_file(document, file_id)))
 
@@ -401,6 +430,16 @@ class FileController(Controller):
         etag = entity_tag(chosen.sha256)
         if none_match(request.headers.getall("if-none-match", []), etag):
             return _not_modified(etag)
+        if document.access_mode is AccessMode.RESTRICTED:
+            await audit(
+                runtime,
+                actor,
+                AuditAction.FILE_DOWNLOAD,
+                unit=document.unit,
+                target_kind="file",
+                target_id=f"{document.id}/{chosen.file_id}",
+                detail={"version": chosen.version, "sha256": chosen.sha256},
+            )
         selected: ByteRange | None = None
         if if_range_allows(request.headers.getall("if-range", []), etag):
             selected = requested_range(request.headers.getall("range", []), chosen.size)

@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
+from core.audit.models import AuditAction
+from core.audit.recording import audit
 from core.documents.models import Direction, DocumentState, RevisionChange, StoredDocument
 from core.documents.schemas import DocumentOut
 from core.documents.service import check_revision, get_document, save_changes
@@ -79,9 +81,11 @@ async def issue_document(
         }
 
     entry = await _take(runtime, document, unit, register)
-    return await _write_number(
+    issued = await _write_number(
         runtime, document, entry, changes, change=RevisionChange.ISSUE, actor=actor.name
     )
+    await _record(runtime, actor, AuditAction.DOCUMENT_ISSUE, document, issued)
+    return issued
 
 
 async def register_incoming(
@@ -106,8 +110,35 @@ async def register_incoming(
         }
 
     entry = await _take(runtime, document, unit, _register_for(runtime, unit, document))
-    return await _write_number(
+    registered = await _write_number(
         runtime, document, entry, changes, change=RevisionChange.REGISTER, actor=actor.name
+    )
+    await _record(runtime, actor, AuditAction.DOCUMENT_REGISTER, document, registered)
+    return registered
+
+
+async def _record(
+    runtime: Runtime,
+    actor: Principal,
+    action: str,
+    before: StoredDocument,
+    after: StoredDocument,
+) -> None:
+    await audit(
+        runtime,
+        actor,
+        action,
+        unit=after.unit,
+        target_kind="document",
+        target_id=str(after.id),
+        before=before,
+        after=after,
+        detail={
+            "register": after.register_code,
+            "year": after.register_year,
+            "number": after.number or after.arrival_number,
+            "symbol": after.symbol,
+        },
     )
 
 

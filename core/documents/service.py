@@ -11,6 +11,8 @@ from beanie.odm.utils.encoder import Encoder
 from bson import ObjectId
 from bson.errors import InvalidId
 
+from core.audit.models import AuditAction
+from core.audit.recording import audit
 from core.documents.models import (
     Direction,
     DocumentState,
@@ -113,6 +115,15 @@ async def create_document(
     )
     await document.insert()
     await _check_type_unchanged(runtime, unit, doc_type, document)
+    await audit(
+        runtime,
+        actor,
+        AuditAction.DOCUMENT_CREATE,
+        unit=document.unit,
+        target_kind="document",
+        target_id=str(document.id),
+        after=document,
+    )
     return document
 
 
@@ -178,6 +189,7 @@ async def update_document(
     check_revision(document, data.revision)
     changes = _given_fields(data)
     changes.pop("revision")
+    sent = sorted(changes)  # what the client changed, before the fields derived from it
     if not changes:
         return document  # nothing to change: no new revision
     if document.state is not DocumentState.DRAFT:
@@ -203,9 +215,21 @@ async def update_document(
         changes["summary_folded"] = fold(changes["summary"])
     if _changes_nothing(document, changes):
         return document  # the values sent are those stored: no new revision
-    return await save_changes(
+    updated = await save_changes(
         runtime, document, changes, change=RevisionChange.EDIT, actor=actor.name
     )
+    await audit(
+        runtime,
+        actor,
+        AuditAction.DOCUMENT_EDIT,
+        unit=document.unit,
+        target_kind="document",
+        target_id=str(document.id),
+        before=document,
+        after=updated,
+        detail={"fields": sent, "revision": updated.revision},
+    )
+    return updated
 
 
 def _changes_nothing(document: StoredDocument, changes: dict[str, Any]) -> bool:
@@ -248,6 +272,15 @@ async def delete_document(
     )
     await StoredDocument.get_motor_collection().delete_one({"_id": document.id})
     await delete_all_files(runtime, document.id)
+    await audit(
+        runtime,
+        actor,
+        AuditAction.DOCUMENT_DELETE,
+        unit=document.unit,
+        target_kind="document",
+        target_id=str(document.id),
+        before=document,
+    )
 
 
 def check_revision(document: StoredDocument, revision: int) -> None:

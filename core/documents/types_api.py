@@ -12,6 +12,8 @@ from litestar.di import NamedDependency
 from pydantic import BaseModel, Field
 from pymongo.errors import DuplicateKeyError
 
+from core.audit.models import AuditAction
+from core.audit.recording import audit
 from core.documents.models import CustomDocumentType, StoredDocument
 from core.documents.schemas import DocumentTypeCreate, DocumentTypeOut, DocumentTypeUpdate
 from core.documents.service import unit_or_invalid
@@ -115,6 +117,15 @@ class DocumentTypeController(Controller):
                 raise
             await stored.set({"extra_schema_json": schema_json, "pending_schema_json": None})
         # Where the type is read, and changed.
+        await audit(
+            runtime,
+            actor,
+            AuditAction.TYPE_DEFINE,
+            unit=unit.code,
+            target_kind="document_type",
+            target_id=f"{unit.code}/{data.code}",
+            after=stored,
+        )
         return created_at(
             f"{API_PREFIX}/document-types/{unit.code}/{data.code}", _out(_as_type(stored))
         )
@@ -153,8 +164,19 @@ class DocumentTypeController(Controller):
             await _change_schema(runtime, stored, data.extra_schema)
             changes["extra_schema_json"] = json.dumps(data.extra_schema, ensure_ascii=False)
             changes["pending_schema_json"] = None  # the change is done: the new schema holds
+        before = stored.model_copy()
         changes["updated_at"] = runtime.clock()
         await stored.set(changes)
+        await audit(
+            runtime,
+            actor,
+            AuditAction.TYPE_CHANGE,
+            unit=unit,
+            target_kind="document_type",
+            target_id=f"{unit}/{code}",
+            before=before,
+            after=stored,
+        )
         return _out(_as_type(stored))
 
 

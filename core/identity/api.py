@@ -82,8 +82,10 @@ class AuthController(Controller):
         summary="Sign out: this sign-in's tokens stop working",
         problems=(409,),
     )
-    async def sign_out(self, actor: NamedDependency[Principal]) -> None:
-        await service.sign_out(actor)
+    async def sign_out(
+        self, runtime: NamedDependency[Runtime], actor: NamedDependency[Principal]
+    ) -> None:
+        await service.sign_out(runtime, actor)
 
     @get("/me", summary="Who you are signed in as, your roles, and what you may do where")
     async def me(self, actor: NamedDependency[Principal]) -> MeOut:
@@ -91,9 +93,14 @@ class AuthController(Controller):
 
     @post("/password", status_code=204, summary="Change your own password", problems=(404,))
     async def change_password(
-        self, actor: NamedDependency[Principal], data: PasswordChange
+        self,
+        runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
+        data: PasswordChange,
     ) -> None:
-        await service.set_password(actor, actor.name, data.new_password, data.current_password)
+        await service.set_password(
+            runtime, actor, actor.name, data.new_password, data.current_password
+        )
 
 
 class UserController(Controller):
@@ -129,10 +136,14 @@ class UserController(Controller):
 
     @patch("/{username:str}", summary="Rename or disable an account", problems=(403, 404, 409))
     async def update_user(
-        self, actor: NamedDependency[Principal], username: str, data: UserUpdate
+        self,
+        runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
+        username: str,
+        data: UserUpdate,
     ) -> UserOut:
         user = await service.update_user(
-            actor, username, full_name=data.full_name, disabled=data.disabled
+            runtime, actor, username, full_name=data.full_name, disabled=data.disabled
         )
         return UserOut.of(user)
 
@@ -143,9 +154,13 @@ class UserController(Controller):
         problems=(403, 404),
     )
     async def set_password(
-        self, actor: NamedDependency[Principal], username: str, data: PasswordSet
+        self,
+        runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
+        username: str,
+        data: PasswordSet,
     ) -> None:
-        await service.set_password(actor, username, data.password)
+        await service.set_password(runtime, actor, username, data.password)
 
     @post(
         "/{username:str}/grants",
@@ -215,8 +230,10 @@ class TokenController(Controller):
         return TokenOut.of(await service.get_api_token(actor, token_id))
 
     @delete("/{token_id:str}", status_code=200, summary="Revoke an API token", problems=(404,))
-    async def revoke_token(self, actor: NamedDependency[Principal], token_id: str) -> TokenOut:
-        return TokenOut.of(await service.revoke_api_token(actor, token_id))
+    async def revoke_token(
+        self, runtime: NamedDependency[Runtime], actor: NamedDependency[Principal], token_id: str
+    ) -> TokenOut:
+        return TokenOut.of(await service.revoke_api_token(runtime, actor, token_id))
 
 
 class RoleController(Controller):

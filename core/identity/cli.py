@@ -195,7 +195,7 @@ def users_password(
     secret = _password(password, username)
 
     async def work(runtime: Runtime, actor: Principal) -> None:
-        await service.set_password(actor, username, secret)
+        await service.set_password(runtime, actor, username, secret)
 
     _run(config, work)
     typer.echo(f"password of {username} set")
@@ -206,7 +206,7 @@ def users_disable(username: str, config: ConfigOption = None) -> None:
     """Disable an account: its sign-ins end at once."""
 
     async def work(runtime: Runtime, actor: Principal) -> Any:
-        return await service.update_user(actor, username, full_name=None, disabled=True)
+        return await service.update_user(runtime, actor, username, full_name=None, disabled=True)
 
     _show_user(_run(config, work))
 
@@ -261,7 +261,7 @@ def tokens_revoke(token_id: str, config: ConfigOption = None) -> None:
     """Revoke an API token: refused from its next request on."""
 
     async def work(runtime: Runtime, actor: Principal) -> Any:
-        return await service.revoke_api_token(actor, token_id)
+        return await service.revoke_api_token(runtime, actor, token_id)
 
     token = _run(config, work)
     typer.echo(f"token {token.id} revoked")

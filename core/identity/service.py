@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 import anyio.to_thread
 from pymongo.errors import DuplicateKeyError
 
+from core.audit.models import AuditAction
+from core.audit.recording import audit
 from core.errors import (
     Conflict,
     InvalidInput,
@@ -221,6 +223,16 @@ async def sign_in(runtime: Runtime, username: str, password: str, source: str | 
     if user is None or not matches or user.disabled:
         if user is not None and not matches:
             await _count_failure(runtime, user, moment)
+        await audit(
+            runtime,
+            None,
+            AuditAction.SIGN_IN_FAILED,
+            unit=None,
+            target_kind="user",
+            target_id=username[:64] or None,
+            who=username[:64] or None,
+            detail={"source": source, "known": user is not None},
+        )
         raise NotAuthenticated("Wrong username or password, or the account is disabled.")
     if user.failed_sign_ins or user.locked_until:
         await User.get_motor_collection().update_one(
@@ -238,6 +250,16 @@ async def sign_in(runtime: Runtime, username: str, password: str, source: str | 
         source=source,
     )
     await session.insert()
+    await audit(
+        runtime,
+        None,
+        AuditAction.SIGN_IN,
+        unit=None,
+        target_kind="user",
+        target_id=user.id,
+        who=user.id,
+        detail={"source": source, "session": session.id},
+    )
     return _pair(runtime, user.id, session.id, refresh.text, moment)
 
 
@@ -298,7 +320,7 @@ async def refresh_session(runtime: Runtime, refresh_token: str) -> TokenPair:
     return _pair(runtime, session.username, session.id, renewed.text, moment)
 
 
-async def sign_out(actor: Principal) -> None:
+async def sign_out(runtime: Runtime, actor: Principal) -> None:
     if actor.session_id is None:
         raise Conflict(
             "Only a person's sign-in can be signed out; an API token is revoked by an "
@@ -306,6 +328,15 @@ async def sign_out(actor: Principal) -> None:
         )
     await SignInSession.get_motor_collection().update_one(
         {"_id": actor.session_id}, {"$set": {"revoked_at": now()}}
+    )
+    await audit(
+        runtime,
+        actor,
+        AuditAction.SIGN_OUT,
+        unit=None,
+        target_kind="user",
+        target_id=actor.name,
+        detail={"session": actor.session_id},
     )
 
 
@@ -421,11 +452,19 @@ async def create_user(
         await user.insert()
     except DuplicateKeyError:
         raise Conflict(f"The username {username!r} is taken.") from None
+    await _record_account(runtime, actor, AuditAction.USER_CREATE, user.id, after=_public(user))
+    for grant in user.grants:
+        await _record_grant(runtime, actor, AuditAction.GRANT, user.id, grant)
     return user
 
 
 async def update_user(
-    actor: Principal, username: str, *, full_name: str | None, disabled: bool | None
+    runtime: Runtime,
+    actor: Principal,
+    username: str,
+    *,
+    full_name: str | None,
+    disabled: bool | None,
 ) -> User:
     user = await get_user(actor, username)
     if not _may_change(actor, user):
@@ -442,11 +481,24 @@ async def update_user(
     await User.get_motor_collection().update_one({"_id": user.id}, {"$set": changes})
     if disabled:
         await _end_sessions_of(user.id)
-    return await get_user(actor, user.id)
+    changed = await get_user(actor, user.id)
+    await _record_account(
+        runtime,
+        actor,
+        AuditAction.USER_CHANGE,
+        user.id,
+        before=_public(user),
+        after=_public(changed),
+    )
+    return changed
 
 
 async def set_password(
-    actor: Principal, username: str, new_password: str, current_password: str | None = None
+    runtime: Runtime,
+    actor: Principal,
+    username: str,
+    new_password: str,
+    current_password: str | None = None,
 ) -> None:
     user = await get_user(actor, username)
     own = user.id == actor.name
@@ -483,6 +535,7 @@ async def set_password(
     # Whoever knew the old password is signed out everywhere; the person who just proved it
     # and chose the new one stays signed in where they did it.
     await _end_sessions_of(user.id, keep=actor.session_id if own else None)
+    await _record_account(runtime, actor, AuditAction.PASSWORD_SET, user.id)
 
 
 async def add_grant(runtime: Runtime, actor: Principal, username: str, grant: Grant) -> User:
@@ -498,6 +551,7 @@ async def add_grant(runtime: Runtime, actor: Principal, username: str, grant: Gr
         {"_id": user.id},
         {"$addToSet": {"grants": grant.model_dump()}, "$set": {"updated_at": now()}},
     )
+    await _record_grant(runtime, actor, AuditAction.GRANT, user.id, grant)
     return await get_user(actor, user.id)
 
 
@@ -510,6 +564,7 @@ async def remove_grant(runtime: Runtime, actor: Principal, username: str, grant:
         {"_id": user.id},
         {"$pull": {"grants": grant.model_dump()}, "$set": {"updated_at": now()}},
     )
+    await _record_grant(runtime, actor, AuditAction.REVOKE, user.id, grant)
     return await get_user(actor, user.id)
 
 
@@ -549,6 +604,13 @@ async def create_api_token(
         expires_at=expires_at,
     )
     await token.insert()
+    await _record_account(
+        runtime,
+        actor,
+        AuditAction.TOKEN_CREATE,
+        f"token:{token.id}",
+        after=token.model_dump(mode="json", exclude={"secret_sha256"}),
+    )
     return token, made.text
 
 
@@ -572,16 +634,59 @@ async def get_api_token(actor: Principal, token_id: str) -> ApiToken:
     return token
 
 
-async def revoke_api_token(actor: Principal, token_id: str) -> ApiToken:
+async def revoke_api_token(runtime: Runtime, actor: Principal, token_id: str) -> ApiToken:
     token = await get_api_token(actor, token_id)
     if token.revoked_at is None:
         await ApiToken.get_motor_collection().update_one(
             {"_id": token.id}, {"$set": {"revoked_at": now()}}
         )
+        await _record_account(runtime, actor, AuditAction.TOKEN_REVOKE, f"token:{token.id}")
     return await get_api_token(actor, token.id)
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+
+def _public(user: User) -> dict[str, object]:
+    """What the history digests of an account: never its password hash."""
+    return user.model_dump(mode="json", exclude={"password_hash", "revision_id"})
+
+
+async def _record_account(
+    runtime: Runtime,
+    actor: Principal,
+    action: str,
+    target: str,
+    *,
+    before: object = None,
+    after: object = None,
+) -> None:
+    kind = "token" if target.startswith("token:") else "user"
+    await audit(
+        runtime,
+        actor,
+        action,
+        unit=None,
+        target_kind=kind,
+        target_id=target,
+        before=before,
+        after=after,
+    )
+
+
+async def _record_grant(
+    runtime: Runtime, actor: Principal, action: str, username: str, grant: Grant
+) -> None:
+    """A role given or taken back is written on the history of the unit it is about."""
+    await audit(
+        runtime,
+        actor,
+        action,
+        unit=grant.unit,
+        target_kind="user",
+        target_id=username,
+        detail={"role": grant.role, "unit": grant.unit},
+    )
 
 
 async def _hash(password: str) -> str:
