@@ -27,7 +27,11 @@ from core.documents.types_api import DocumentTypeController
 from core.health import health
 from core.http_rules import apply_http_rules, before_request
 from core.identity.api import AuthController, RoleController, TokenController, UserController
-from core.identity.middleware import BearerAuthenticationMiddleware, provide_actor
+from core.identity.middleware import (
+    BearerAuthenticationMiddleware,
+    provide_actor,
+    sign_in_rate_limit,
+)
 from core.identity.oidc import OidcVerifier
 from core.identity.policy import Policy
 from core.identity.roles import Role, collect_roles
@@ -82,10 +86,16 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         route_handlers=[FileController],
         request_max_body_size=settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES,
     )
+    # Signing in is limited per client address as well as per account (core/identity/service.py).
+    sign_in = Router(
+        path="/",
+        route_handlers=[AuthController],
+        middleware=[sign_in_rate_limit(settings).middleware],
+    )
     api = Router(
         path=API_PREFIX,
         route_handlers=[
-            AuthController,
+            sign_in,
             UserController,
             TokenController,
             RoleController,

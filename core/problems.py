@@ -52,6 +52,7 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         405: "Method not allowed",
         413: "Payload too large",
         415: "Unsupported media type",
+        429: "Too many attempts",
     }.get(exc.status_code, "Error")
     detail = _plain(exc.detail)
     if isinstance(exc.__cause__, SerializationException):
@@ -62,6 +63,13 @@ def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     if exc.status_code == 413:
         detail = "The request body is larger than this service accepts."
     headers = None
+    if exc.status_code == 429:  # the sign-in limit per client address
+        wait = (exc.headers or {}).get("RateLimit-Reset", "60")
+        headers = {"Retry-After": wait}
+        detail = (
+            f"Too many sign-in attempts from your address; try again in {wait} s. "
+            "Ask an administrator if you have forgotten your password."
+        )
     if exc.status_code == 405:
         allowed = _allowed_methods(request, exc)
         headers = {"Allow": allowed}

@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     refresh_token_hours: int = Field(12, ge=1, le=24 * 90)
     sign_in_max_failures: int = Field(5, ge=1, le=100)
     sign_in_lockout_minutes: int = Field(15, ge=1, le=24 * 60)
+    # Sign-in and refresh requests per minute from one client address (per worker), whatever
+    # the account: a password spray over many accounts is slowed down too.
+    sign_in_requests_per_minute: int = Field(30, ge=1, le=10_000)
     # For automation: when set and no account or token exists yet, the first start makes an API
     # token with exactly this value, holding province_admin over every top unit. Revoke it once
     # real accounts exist (`hoso tokens revoke`).

@@ -71,7 +71,7 @@ class AuthController(Controller):
         summary="A new access token for a refresh token (which is replaced: each works once)",
         exclude_from_auth=True,
         security=[],
-        problems=(401,),
+        problems=(401, 429),
     )
     async def refresh(self, runtime: NamedDependency[Runtime], data: RefreshIn) -> TokensOut:
         return _tokens(await service.refresh_session(runtime, data.refresh_token))
