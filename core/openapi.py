@@ -244,6 +244,7 @@ def _add_head(path_item: PathItem) -> None:
             parameters=get.parameters,
             responses={code: _headers_only(r) for code, r in (get.responses or {}).items()},
             deprecated=get.deprecated,
+            security=get.security,
         )
     elif isinstance(path_item.head, Operation):
         responses = path_item.head.responses or {}
