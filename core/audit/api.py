@@ -61,6 +61,22 @@ class ChainReportOut(BaseModel):
     broken: BrokenLinkOut | None
 
 
+# A moment with its time zone, as ISO 8601 writes it: 2026-11-30T08:00:00+07:00, …Z.
+MOMENT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
+
+
+def _moment(value: str | None, field: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(
+            f"{field} is not a moment: write it like 2026-11-30T08:00:00+07:00.",
+            errors=[{"field": field, "message": "not an ISO 8601 date and time with its zone"}],
+        ) from None
+
+
 def _chain_for(runtime: Runtime, actor: Principal, unit: str | None, action: str) -> str | None:
     """The chain the caller asks for, if it may read it; None for every chain (only for those
     who hold `action` everywhere)."""
@@ -106,8 +122,16 @@ class AuditController(Controller):
         user: Annotated[
             str | None, QueryParameter(max_length=80, description="Events made by this user")
         ] = None,
-        since: Annotated[datetime | None, QueryParameter(description="At or after")] = None,
-        until: Annotated[datetime | None, QueryParameter(description="Before")] = None,
+        since: Annotated[
+            str | None,
+            QueryParameter(
+                pattern=MOMENT, description="At or after this moment (ISO 8601 with its zone)"
+            ),
+        ] = None,
+        until: Annotated[
+            str | None,
+            QueryParameter(pattern=MOMENT, description="Before this moment (ISO 8601, zone)"),
+        ] = None,
         oldest_first: bool = False,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
         limit: int = Parameter(default=50, ge=1, le=MAX_PAGE),
@@ -117,8 +141,8 @@ class AuditController(Controller):
             chain=chain,
             target_id=document,
             actor=user,
-            since=since,
-            until=until,
+            since=_moment(since, "since"),
+            until=_moment(until, "until"),
             cursor=cursor,
             limit=limit,
             oldest_first=oldest_first,

@@ -229,7 +229,7 @@ class TokenController(Controller):
     async def get_token(self, actor: NamedDependency[Principal], token_id: str) -> TokenOut:
         return TokenOut.of(await service.get_api_token(actor, token_id))
 
-    @delete("/{token_id:str}", status_code=200, summary="Revoke an API token", problems=(404,))
+    @delete("/{token_id:str}", status_code=200, summary="Revoke an API token", problems=(404, 409))
     async def revoke_token(
         self, runtime: NamedDependency[Runtime], actor: NamedDependency[Principal], token_id: str
     ) -> TokenOut:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, StrictBool
 
 from core.documents.schemas import _Strict
 from core.identity.models import USERNAME_PATTERN, ApiToken, Grant, User
@@ -92,7 +92,7 @@ class UserCreate(_Strict):
 
 class UserUpdate(_Strict):
     full_name: str | None = Field(None, min_length=1, max_length=100)
-    disabled: bool | None = None
+    disabled: StrictBool | None = None
 
 
 class UserOut(BaseModel):

@@ -636,6 +636,12 @@ async def get_api_token(actor: Principal, token_id: str) -> ApiToken:
 
 async def revoke_api_token(runtime: Runtime, actor: Principal, token_id: str) -> ApiToken:
     token = await get_api_token(actor, token_id)
+    if actor.name == f"token:{token.id}":
+        # As nobody disables their own account: a system does not lock itself out by mistake.
+        raise Conflict(
+            "You cannot revoke the token this request is made with; revoke it from another "
+            "administrator's account, or with `hoso tokens revoke`."
+        )
     if token.revoked_at is None:
         await ApiToken.get_motor_collection().update_one(
             {"_id": token.id}, {"$set": {"revoked_at": now()}}
