@@ -23,6 +23,7 @@ from core.documents.file_checks import (
     SIGNATURE_BYTES,
     check_content,
     check_upload,
+    content_field,
     empty_file,
     media_type_of,
     too_large,
@@ -245,7 +246,7 @@ class _CreatedByRequest:
         # rest: the file is read once and never held whole.
         head = await _first_chunk(upload)
         if not head:  # when the HTTP layer could not tell the size beforehand
-            raise empty_file(name)
+            raise empty_file(name, content_field(upload))
         check_content(name, media_type, head)
         try:
             blob = await self.runtime.blobs.put(

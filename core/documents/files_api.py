@@ -11,7 +11,7 @@ from litestar import Controller, Request, Response, get, head, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ClientException
+from litestar.exceptions import ClientException, InternalServerException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.spec import (
     OpenAPIFormat,
@@ -28,7 +28,7 @@ from litestar.params import Parameter
 from litestar.response import Stream
 
 from core.documents import files
-from core.documents.file_checks import human_size
+from core.documents.file_checks import TYPES_BY_EXTENSION, human_size, type_from_name
 from core.documents.models import FileRole, FileVersion
 from core.documents.ranges import (
     ByteRange,
@@ -43,6 +43,7 @@ from core.errors import HosoError, InvalidInput, PayloadTooLarge, UnsupportedMed
 from core.openapi import API_PREFIX, LOCATION, created_at
 from core.problems import PROBLEM_JSON
 from core.runtime import Runtime
+from core.settings import Settings
 from core.text import strip_diacritics
 
 FIELD = "files"
@@ -52,23 +53,48 @@ PARTS_NAMED_IN_DETAIL = 5
 # again each time (`no-cache`): the current-version URL changes content with a new version, and
 # the answer to a revalidation with the ETag is a 304 without the file.
 CACHE_CONTROL = "private, no-cache"
+# What the request-body documentation lists: the media types accepted unless an operator changes
+# them.
+DEFAULT_MEDIA_TYPES: list[str] = Settings.model_fields["allowed_media_types"].default_factory()  # type: ignore[call-arg,misc]
+# The one raw body type client generators can send; its name's extension then tells the type.
+RAW_BODY_TYPE = "application/octet-stream"
+RAW_EXAMPLE = (
+    "curl --data-binary @report.pdf -H 'Content-Type: application/pdf' '.../files?name=report.pdf'"
+)
+NAME_VERSION_DESCRIPTION = (
+    "The version's name, when the body is the file itself (not multipart/form-data); left out, "
+    "the file's current name."
+)
+NAME_DESCRIPTION = (
+    "The file's name, when the body is the file itself (not multipart/form-data), e.g. "
+    "`Quyết định số 15.pdf`, percent-encoded."
+)
 
 
 @dataclass
-class _MultipartFilesOperation(Operation):
-    """The handlers read the form themselves (to answer bad bodies clearly), so Litestar cannot
-    infer the request body: document it here."""
+class _FilesUploadOperation(Operation):
+    """The handlers read the body themselves (to answer bad bodies clearly, and to stream a raw
+    file into the store), so Litestar cannot infer the request body: document it here."""
 
     many: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         binary = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        raw = OpenAPIMediaType(schema=binary)
         self.request_body = RequestBody(
             required=True,
             description=(
-                f"multipart/form-data; each file is a part named '{FIELD}'."
-                if self.many
-                else f"multipart/form-data; the file is a part named '{FIELD}'."
+                "Either the file itself, as the whole body, with its name in `?name=`: the fast "
+                "way, streamed into the file store as it arrives. Its Content-Type is the file's "
+                f"media type, one of {', '.join(DEFAULT_MEDIA_TYPES)} (those accepted unless an "
+                f"operator changes them), or {RAW_BODY_TYPE}, and then the name's extension "
+                f"tells the type ({', '.join(sorted(TYPES_BY_EXTENSION))}). "
+                "Or multipart/form-data, "
+                + (
+                    f"each file a part named '{FIELD}' (several files in one request)."
+                    if self.many
+                    else f"the file a part named '{FIELD}'."
+                )
             ),
             content={
                 RequestEncodingType.MULTI_PART.value: OpenAPIMediaType(
@@ -81,13 +107,14 @@ class _MultipartFilesOperation(Operation):
                         },
                         required=[FIELD],
                     )
-                )
+                ),
+                RAW_BODY_TYPE: raw,
             },
         )
 
 
 @dataclass
-class _MultipartFileOperation(_MultipartFilesOperation):
+class _FileUploadOperation(_FilesUploadOperation):
     many: ClassVar[bool] = False
 
 
@@ -275,6 +302,35 @@ class _ReceivedFile:
         return await self.part.read(size)
 
 
+class _FileInBody:
+    """A file sent as the whole request body, read as it arrives: never spooled, so its bytes
+    are written once, into the file store."""
+
+    # Where problems point: the name is `?name=`, the content is the body.
+    name_field = "name"
+    content_field = "body"
+
+    def __init__(
+        self, request: Request[Any, Any, Any], filename: str, content_type: str, size: int | None
+    ) -> None:
+        self.filename = filename
+        self.content_type = content_type
+        # From Content-Length: an early answer for empty and oversized files; the store's own
+        # limit holds whatever the body turns out to be.
+        self.size = size
+        self._chunks = request.stream()
+
+    async def read(self, size: int = -1) -> bytes:
+        """The next piece of the body as it came (any length); b"" at its end."""
+        try:
+            return await anext(self._chunks, b"")
+        except InternalServerException:  # Litestar's answer to a client gone mid-body
+            raise HosoError(
+                f"The body of {self.filename} ended before the length it announced: the client "
+                "went away or the connection broke. Nothing was stored; send the file again."
+            ) from None
+
+
 def _file_out(summary: files.FileSummary) -> FileOut:
     current = summary.current
     return FileOut(
@@ -303,13 +359,17 @@ class FileController(Controller):
 
     @post(
         "/",
-        summary="Upload one or more files (multipart field 'files')",
+        summary="Upload a file (the body, named by ?name=) or several (multipart field 'files')",
         description=(
-            "Send multipart/form-data with each file as a part named 'files'. All files are "
-            "stored, or none is. `role=main` gives the document its one main file; later changes "
+            "Send the file itself as the body, with its media type as Content-Type and its name "
+            "in `?name=` (`curl --data-binary @report.pdf -H 'Content-Type: application/pdf' "
+            "'.../files?name=report.pdf'`): it is streamed into the file store as it arrives, "
+            "the fast way for large files. Or send multipart/form-data with each file as a part "
+            "named 'files': all files are stored, or none is. Either way the answer lists the "
+            "files stored. `role=main` gives the document its one main file; later changes "
             "to it are new versions (POST .../files/{file_id}/versions)."
         ),
-        operation_class=_MultipartFilesOperation,
+        operation_class=_FilesUploadOperation,
         # 400: a multipart body that cannot be read; 409: an issued document, a second main file.
         problems=(400, 404, 409, 413, 415, 422),
         response_headers=[LOCATION],
@@ -320,9 +380,10 @@ class FileController(Controller):
         runtime: NamedDependency[Runtime],
         document_id: str,
         role: FileRole = FileRole.ATTACHMENT,
+        name: Annotated[str | None, Parameter(description=NAME_DESCRIPTION)] = None,
     ) -> Response[list[FileOut]]:
         document = await get_document(document_id)
-        uploads = await _received_files(request, runtime)
+        uploads = await _received_files(request, runtime, name)
         stored = await files.add_files(runtime, document, uploads, role)
         listing = f"{API_PREFIX}/documents/{document.id}/files"
         # One file: where it lives; several: the document's files, where each is listed.
@@ -343,12 +404,14 @@ class FileController(Controller):
 
     @post(
         "/{file_id:str}/versions",
-        summary="Upload a new version of a file (multipart field 'files')",
+        summary="Upload a new version of a file (the body, or multipart field 'files')",
         description=(
-            "Send multipart/form-data with exactly one part named 'files'. "
+            "Send the new version itself as the body, with its media type as Content-Type "
+            "(`?name=` renames it; left out, the version keeps the file's current name), or "
+            "multipart/form-data with exactly one part named 'files'. "
             "The earlier versions stay downloadable with ?version=N."
         ),
-        operation_class=_MultipartFileOperation,
+        operation_class=_FileUploadOperation,
         # 400: a multipart body that cannot be read; 409: an issued document, a second main file.
         problems=(400, 404, 409, 413, 415, 422),
         response_headers=[LOCATION],
@@ -359,10 +422,12 @@ class FileController(Controller):
         runtime: NamedDependency[Runtime],
         document_id: str,
         file_id: str,
+        name: Annotated[str | None, Parameter(description=NAME_VERSION_DESCRIPTION)] = None,
     ) -> Response[FileOut]:
         document = await get_document(document_id)
-        await files.get_file(document, file_id)  # 404 before reading a body meant for nothing
-        uploads = await _received_files(request, runtime)
+        # 404 before reading a body meant for nothing
+        current = (await files.get_file(document, file_id)).current
+        uploads = await _received_files(request, runtime, name, current_name=current.name)
         if len(uploads) != 1:
             raise InvalidInput(
                 "Send exactly one file for a new version.",
@@ -471,16 +536,25 @@ def _not_modified(etag: str) -> Response[None]:
     )
 
 
-async def _received_files(request: Request[Any, Any, Any], runtime: Runtime) -> list[_ReceivedFile]:
-    """The file parts of the multipart field 'files', or a problem saying what to send instead."""
+async def _received_files(
+    request: Request[Any, Any, Any],
+    runtime: Runtime,
+    name: str | None,
+    *,
+    current_name: str | None = None,
+) -> list[Any]:
+    """The files of the request: the body itself, or the parts of the multipart field 'files';
+    else a problem saying what to send instead."""
     media_type, _ = request.content_type
     if media_type != RequestEncodingType.MULTI_PART.value:
         if not media_type and request.headers.get("content-length", "0") == "0":
             raise _no_files()
-        raise UnsupportedMediaType(
-            f"Send the files as multipart/form-data, each in a part named '{FIELD}' "
-            f"(curl -F {FIELD}=@report.pdf); "
-            + (f"this request was {media_type}." if media_type else "this request had no type.")
+        return [_file_in_body(request, runtime, media_type, name or current_name)]
+    if name is not None:
+        raise InvalidInput(
+            "A multipart/form-data upload names each file in its part (its filename); leave "
+            "?name= out, or send the file itself as the body.",
+            errors=[{"field": "name", "message": "given with a multipart upload"}],
         )
     form = await _read_form(request, runtime)
     parts = [value for name, value in form.multi_items() if name == FIELD]
@@ -488,6 +562,45 @@ async def _received_files(request: Request[Any, Any, Any], runtime: Runtime) -> 
     if not parts:
         raise _no_files()
     return [_received(part) for part in parts]
+
+
+def _file_in_body(
+    request: Request[Any, Any, Any], runtime: Runtime, media_type: str, name: str | None
+) -> _FileInBody:
+    """The body as one file, checked as far as its headers tell; read when it is stored."""
+    accepted = runtime.settings.allowed_media_types
+    if not media_type:
+        raise UnsupportedMediaType(
+            "The body has no Content-Type: send the file with its media type as Content-Type "
+            f"({RAW_EXAMPLE}), or files as multipart/form-data, each in a part named '{FIELD}'. "
+            f"Accepted: {', '.join(accepted)}."
+        )
+    declared = request.headers.get("content-type", "")
+    if media_type == RAW_BODY_TYPE and name is not None:
+        # "Some bytes": the name's extension tells what they are (a generated client sends this).
+        declared = type_from_name(name) or declared
+        media_type = declared
+    if media_type not in accepted:
+        raise UnsupportedMediaType(
+            f"A body of type {media_type!r} is neither a file of a type this service accepts nor "
+            f"multipart/form-data: send a file with its own media type as Content-Type and its "
+            f"name in ?name= ({RAW_EXAMPLE}), or files as multipart/form-data, each in a part "
+            f"named '{FIELD}'. Accepted: {', '.join(accepted)}"
+            + (
+                f"; as {RAW_BODY_TYPE}, a file whose name ends in "
+                f"{', '.join(sorted(TYPES_BY_EXTENSION))}."
+                if media_type == RAW_BODY_TYPE
+                else "."
+            )
+        )
+    if name is None:
+        raise InvalidInput(
+            f"Name the file sent as the body: ?name=report.pdf ({RAW_EXAMPLE}).",
+            errors=[{"field": "name", "message": "missing: the body is a file without a name"}],
+        )
+    length = request.headers.get("content-length")
+    size = int(length) if length is not None and length.isdigit() else None
+    return _FileInBody(request, name, declared, size)
 
 
 def _refuse_parts_other_than_files(form: Any) -> None:
