@@ -290,6 +290,7 @@ def _new_version(
     number: int,
 ) -> FileVersion:
     return FileVersion(
+        id=PydanticObjectId(),  # made here: see create_document
         document_id=document.id,
         file_id=file_id,
         version=number,
