@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, head, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ClientException, InternalServerException
-from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.spec import (
     OpenAPIFormat,
     OpenAPIHeader,
@@ -28,7 +24,8 @@ from litestar.params import Parameter
 from litestar.response import Stream
 
 from core.documents import files
-from core.documents.file_checks import TYPES_BY_EXTENSION, human_size, type_from_name
+from core.documents.file_checks import TYPES_BY_EXTENSION, type_from_name
+from core.documents.files import UploadStream
 from core.documents.models import FileRole, FileVersion
 from core.documents.ranges import (
     ByteRange,
@@ -39,16 +36,14 @@ from core.documents.ranges import (
 )
 from core.documents.schemas import FileOut, FileVersionOut
 from core.documents.service import get_document
-from core.errors import HosoError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from core.documents.upload_streams import FIELD, BodyReader, BodyStream, FileInBody, FormStream
+from core.errors import InvalidInput, UnsupportedMediaType
 from core.openapi import API_PREFIX, LOCATION, created_at
 from core.problems import PROBLEM_JSON
 from core.runtime import Runtime
 from core.settings import Settings
 from core.text import strip_diacritics
 
-FIELD = "files"
-# Parts refused at once are all named in `errors`; the detail names the first few.
-PARTS_NAMED_IN_DETAIL = 5
 # Documents are not public: no shared cache may keep them (`private`). A browser may, but asks
 # again each time (`no-cache`): the current-version URL changes content with a new version, and
 # the answer to a revalidation with the ETag is a 304 without the file.
@@ -289,48 +284,6 @@ _IF_NONE_MATCH = _request_header(
 )
 
 
-@dataclass
-class _ReceivedFile:
-    """A file part Litestar has already spooled (memory, then disk): its size is known."""
-
-    part: UploadFile
-    filename: str
-    content_type: str
-    size: int | None
-
-    async def read(self, size: int = -1) -> bytes:
-        return await self.part.read(size)
-
-
-class _FileInBody:
-    """A file sent as the whole request body, read as it arrives: never spooled, so its bytes
-    are written once, into the file store."""
-
-    # Where problems point: the name is `?name=`, the content is the body.
-    name_field = "name"
-    content_field = "body"
-
-    def __init__(
-        self, request: Request[Any, Any, Any], filename: str, content_type: str, size: int | None
-    ) -> None:
-        self.filename = filename
-        self.content_type = content_type
-        # From Content-Length: an early answer for empty and oversized files; the store's own
-        # limit holds whatever the body turns out to be.
-        self.size = size
-        self._chunks = request.stream()
-
-    async def read(self, size: int = -1) -> bytes:
-        """The next piece of the body as it came (any length); b"" at its end."""
-        try:
-            return await anext(self._chunks, b"")
-        except InternalServerException:  # Litestar's answer to a client gone mid-body
-            raise HosoError(
-                f"The body of {self.filename} ended before the length it announced: the client "
-                "went away or the connection broke. Nothing was stored; send the file again."
-            ) from None
-
-
 def _file_out(summary: files.FileSummary) -> FileOut:
     current = summary.current
     return FileOut(
@@ -383,7 +336,7 @@ class FileController(Controller):
         name: Annotated[str | None, Parameter(description=NAME_DESCRIPTION)] = None,
     ) -> Response[list[FileOut]]:
         document = await get_document(document_id)
-        uploads = await _received_files(request, runtime, name)
+        uploads = _uploads_of(request, runtime, name)
         stored = await files.add_files(runtime, document, uploads, role)
         listing = f"{API_PREFIX}/documents/{document.id}/files"
         # One file: where it lives; several: the document's files, where each is listed.
@@ -427,13 +380,8 @@ class FileController(Controller):
         document = await get_document(document_id)
         # 404 before reading a body meant for nothing
         current = (await files.get_file(document, file_id)).current
-        uploads = await _received_files(request, runtime, name, current_name=current.name)
-        if len(uploads) != 1:
-            raise InvalidInput(
-                "Send exactly one file for a new version.",
-                errors=[{"field": FIELD, "message": f"{len(uploads)} files sent"}],
-            )
-        await files.add_version(runtime, document, file_id, uploads[0])
+        uploads = _uploads_of(request, runtime, name, current_name=current.name)
+        await files.add_version(runtime, document, file_id, uploads)
         location = f"{API_PREFIX}/documents/{document.id}/files/{file_id}"
         return created_at(location, _file_out(await files.get_file(document, file_id)))
 
@@ -536,37 +484,32 @@ def _not_modified(etag: str) -> Response[None]:
     )
 
 
-async def _received_files(
+def _uploads_of(
     request: Request[Any, Any, Any],
     runtime: Runtime,
     name: str | None,
     *,
     current_name: str | None = None,
-) -> list[Any]:
-    """The files of the request: the body itself, or the parts of the multipart field 'files';
-    else a problem saying what to send instead."""
+) -> UploadStream:
+    """The files of the request, to be read as they arrive: the body itself, or the parts of the
+    multipart field 'files'; else a problem saying what to send instead."""
     media_type, _ = request.content_type
     if media_type != RequestEncodingType.MULTI_PART.value:
         if not media_type and request.headers.get("content-length", "0") == "0":
             raise _no_files()
-        return [_file_in_body(request, runtime, media_type, name or current_name)]
+        return BodyStream(_file_in_body(request, runtime, media_type, name or current_name))
     if name is not None:
         raise InvalidInput(
             "A multipart/form-data upload names each file in its part (its filename); leave "
             "?name= out, or send the file itself as the body.",
             errors=[{"field": "name", "message": "given with a multipart upload"}],
         )
-    form = await _read_form(request, runtime)
-    parts = [value for name, value in form.multi_items() if name == FIELD]
-    _refuse_parts_other_than_files(form)
-    if not parts:
-        raise _no_files()
-    return [_received(part) for part in parts]
+    return FormStream(request, runtime)
 
 
 def _file_in_body(
     request: Request[Any, Any, Any], runtime: Runtime, media_type: str, name: str | None
-) -> _FileInBody:
+) -> FileInBody:
     """The body as one file, checked as far as its headers tell; read when it is stored."""
     accepted = runtime.settings.allowed_media_types
     if not media_type:
@@ -600,84 +543,7 @@ def _file_in_body(
         )
     length = request.headers.get("content-length")
     size = int(length) if length is not None and length.isdigit() else None
-    return _FileInBody(request, name, declared, size)
-
-
-def _refuse_parts_other_than_files(form: Any) -> None:
-    """Text parts and files outside 'files' would be dropped without a word: refuse them."""
-    refused: dict[str, tuple[str, str]] = {}  # part name: (what is wrong, short message)
-    for name, value in form.multi_items():
-        if name in refused or (name == FIELD and isinstance(value, UploadFile)):
-            continue
-        shown = _part_name(name)
-        if name == FIELD:
-            refused[name] = (
-                f"the part {shown} holds text, not a file: send each file with its file name",
-                "text instead of a file",
-            )
-        elif isinstance(value, UploadFile):
-            refused[name] = (
-                f"the part {shown} holds a file: send it in '{FIELD}'",
-                f"a file outside '{FIELD}'",
-            )
-        else:
-            refused[name] = (
-                f"the part {shown} is not a file: leave it out",
-                f"not a file: only files, in the field '{FIELD}'",
-            )
-    if not refused:
-        return
-    problems = [problem for problem, _ in refused.values()]
-    more = len(problems) - PARTS_NAMED_IN_DETAIL
-    raise InvalidInput(
-        f"Send only files, in the multipart field '{FIELD}' (curl -F {FIELD}=@report.pdf); "
-        "nothing was stored: "
-        + "; ".join(problems[:PARTS_NAMED_IN_DETAIL])
-        + (f"; and {more} more part(s), named in errors." if more > 0 else "."),
-        errors=[{"field": name, "message": message} for name, (_, message) in refused.items()],
-    )
-
-
-def _part_name(name: str) -> str:
-    return repr(name if len(name) <= 60 else name[:60] + "…")
-
-
-async def _read_form(request: Request[Any, Any, Any], runtime: Runtime) -> Any:
-    try:
-        return await request.form()
-    except RequestEntityTooLarge:
-        # Raised while the body streams in, by the upload routes' request_max_body_size.
-        limit = request.route_handler.resolve_request_max_body_size()
-        in_all = f": {limit:,} bytes in all, each file" if limit else "; each file"
-        raise PayloadTooLarge(
-            f"The upload is larger than this service accepts in one request{in_all} at most "
-            f"{human_size(runtime.settings.max_upload_bytes)}. Send fewer or smaller files per "
-            "request."
-        ) from None
-    except ClientException as exc:
-        if exc.detail == "Request Entity Too Large":  # Litestar's words for too many parts
-            raise PayloadTooLarge(
-                f"The upload has more than {request.app.multipart_form_part_limit} parts; "
-                "send fewer files per request."
-            ) from None
-        # Litestar's wording alone ("Invalid multipart/form-data") gives a client nothing to act on.
-        raise HosoError(
-            "The multipart/form-data body could not be read "
-            f"({exc.detail}): let the HTTP client build it, with the boundary of its "
-            "Content-Type, each file a part named 'files'."
-        ) from None
-
-
-def _received(part: UploadFile) -> _ReceivedFile:
-    # The part is spooled already; measuring it lets empty and oversized files be refused before
-    # anything is stored.
-    part.file.seek(0, os.SEEK_END)
-    size = part.file.tell()
-    part.file.seek(0)
-    # Litestar calls a part without a Content-Type text/plain (RFC 7578's default); a file sent
-    # so has no declared type, which the checks treat as application/octet-stream.
-    declared = part.headers.get("Content-Type", "").strip()
-    return _ReceivedFile(part, part.filename, part.content_type if declared else "", size)
+    return FileInBody(BodyReader(request, runtime), name, declared, size)
 
 
 def _no_files() -> InvalidInput:
