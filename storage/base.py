@@ -57,7 +57,8 @@ class BlobStoreUnavailable(BlobError):
 class BlobInfo:
     key: str
     size: int
-    # None when the blob was stored without a recorded digest (e.g. copied in by hand).
+    # None when the blob was stored without a recorded digest (copied in by hand, or uploaded to
+    # S3 in parts: see storage/s3.py).
     sha256: str | None
     content_type: str
 
