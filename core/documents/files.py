@@ -132,8 +132,9 @@ async def add_files(
             problems.note(_HAS_MAIN, _already_has_main_file(document, existing.file_id))
     created = _CreatedByRequest(runtime, document.id)
     try:
-        received = await _store_as_they_come(runtime, uploads, created, problems, one=False)
-        if role is FileRole.MAIN and len(received) > 1:
+        one = role is FileRole.MAIN
+        received, count = await _store_as_they_come(runtime, uploads, created, problems, one=one)
+        if one and count > 1:
             problems.note(
                 _MAIN_COUNT,
                 InvalidInput(
@@ -171,7 +172,15 @@ async def add_version(
     _note_if_final(problems, document)
     created = _CreatedByRequest(runtime, document.id)
     try:
-        received = await _store_as_they_come(runtime, uploads, created, problems, one=True)
+        received, count = await _store_as_they_come(runtime, uploads, created, problems, one=True)
+        if count > 1:
+            problems.note(
+                _FILE_COUNT,
+                InvalidInput(
+                    "Send exactly one file for a new version.",
+                    errors=[{"field": "files", "message": f"{count} files sent"}],
+                ),
+            )
         problems.raise_first()
         ((upload, blob),) = received
         version = await _insert_next_version(
@@ -191,9 +200,10 @@ async def _store_as_they_come(
     problems: _Problems,
     *,
     one: bool,
-) -> list[tuple[Upload, BlobInfo]]:
-    """Store each file as it arrives while nothing is wrong with the request; once something
-    is, read the rest without storing it, to find what to answer first."""
+) -> tuple[list[tuple[Upload, BlobInfo]], int]:
+    """Store each file as it arrives while nothing is wrong with the request (only the first,
+    with `one`: a second is refused anyway); once something is, read the rest without storing
+    it, to find what to answer first. Returns the files stored and the number of files sent."""
     received: list[tuple[Upload, BlobInfo]] = []
     count = 0
     async for upload in uploads:
@@ -222,15 +232,7 @@ async def _store_as_they_come(
                 errors=[{"field": "files", "message": "no file sent"}],
             ),
         )
-    if one and count > 1:
-        problems.note(
-            _FILE_COUNT,
-            InvalidInput(
-                "Send exactly one file for a new version.",
-                errors=[{"field": "files", "message": f"{count} files sent"}],
-            ),
-        )
-    return received
+    return received, count
 
 
 def _note_if_final(problems: _Problems, document: StoredDocument) -> None:
