@@ -1,8 +1,8 @@
 """Upload and download 1 MiB and 90 MiB files, one at a time, and the service's peak memory;
 beside the same bytes put into and read from the blob store directly.
 
-Uploads both ways the API takes them: the file as the request body (`?name=`, streamed into the
-store once) and multipart/form-data (parsed and spooled by Litestar first, then stored).
+Uploads both ways the API takes them: the file as the request body (`?name=`) and
+multipart/form-data (parsed as it arrives); both stream each file into the store, written once.
 
 Raw: on the embedded tier, a file written (and fsynced, as the store does) in the blob folder and
 read back, 1 MiB at a time; on the servers tier, the minio SDK's put_object (8 MiB parts, the
