@@ -79,8 +79,8 @@ class _FilesUploadOperation(Operation):
         self.request_body = RequestBody(
             required=True,
             description=(
-                "Either the file itself, as the whole body, with its name in `?name=`: the fast "
-                "way, streamed into the file store as it arrives. Its Content-Type is the file's "
+                "Either the file itself, as the whole body, with its name in `?name=`. Its "
+                "Content-Type is the file's "
                 f"media type, one of {', '.join(DEFAULT_MEDIA_TYPES)} (those accepted unless an "
                 f"operator changes them), or {RAW_BODY_TYPE}, and then the name's extension "
                 f"tells the type ({', '.join(sorted(TYPES_BY_EXTENSION))}). "
@@ -90,6 +90,7 @@ class _FilesUploadOperation(Operation):
                     if self.many
                     else f"the file a part named '{FIELD}'."
                 )
+                + " Either way the file is streamed into the file store as it arrives."
             ),
             content={
                 RequestEncodingType.MULTI_PART.value: OpenAPIMediaType(
@@ -316,11 +317,11 @@ class FileController(Controller):
         description=(
             "Send the file itself as the body, with its media type as Content-Type and its name "
             "in `?name=` (`curl --data-binary @report.pdf -H 'Content-Type: application/pdf' "
-            "'.../files?name=report.pdf'`): it is streamed into the file store as it arrives, "
-            "the fast way for large files. Or send multipart/form-data with each file as a part "
-            "named 'files': all files are stored, or none is. Either way the answer lists the "
-            "files stored. `role=main` gives the document its one main file; later changes "
-            "to it are new versions (POST .../files/{file_id}/versions)."
+            "'.../files?name=report.pdf'`). Or send multipart/form-data with each file as a part "
+            "named 'files': all files are stored, or none is. Either way each file is streamed "
+            "into the file store as it arrives, and the answer lists the files stored. "
+            "`role=main` gives the document its one main file; later changes to it are new "
+            "versions (POST .../files/{file_id}/versions)."
         ),
         operation_class=_FilesUploadOperation,
         # 400: a multipart body that cannot be read; 409: an issued document, a second main file.
