@@ -1,4 +1,4 @@
-"""`python -m bench.profile issue|page --tier …`: where the time of one slow figure goes.
+"""`python -m bench.profile issue|page|create --tier …`: where the time of one slow figure goes.
 
 Runs the service's app in this process (no uvicorn: requests go through httpx's ASGI transport
 to the same Litestar app `hoso serve` builds) on stores filled as the bench fills them, and
@@ -31,6 +31,8 @@ from core.database import Database
 from core.documents.models import StoredDocument
 from core.numbering import models as numbering
 
+WHAT = {"issue": "issues", "page": "pages of 25", "create": "creations (POST /documents)"}
+
 
 async def profile(tier: Tier, what: str, size: int, samples: int, documents: bool) -> str:
     settings = tier.fresh(f"profile-{what}")
@@ -38,7 +40,7 @@ async def profile(tier: Tier, what: str, size: int, samples: int, documents: boo
         if what == "issue":
             year = datetime.now(settings.zone).year
             await fill_register(database, size, year, documents=documents)
-        else:
+        elif size:
             await fill_documents(database, size)
     app = create_app(settings)
     async with app.lifespan():
@@ -60,7 +62,7 @@ async def profile(tier: Tier, what: str, size: int, samples: int, documents: boo
     async with driver(settings) as database:  # once the app let go of the embedded store
         timings = await _driver_timings(database)
     header = (
-        f"profile of {samples} {'issues' if what == 'issue' else 'pages of 25'} at "
+        f"profile of {samples} {WHAT[what]} at "
         f"{size:,} {'entries' if what == 'issue' else 'documents'}"
         f"{' (without their documents)' if what == 'issue' and not documents else ''}, "
         f"tier {tier.name}, in process; "
@@ -134,6 +136,12 @@ async def _work(
             _ok(await http.post(f"/api/v1/documents/{drafts[index]}/issue"), 200)
 
         return issue
+    if what == "create":
+
+        async def create(_: int) -> None:
+            _ok(await http.post("/api/v1/documents", json=DRAFT_BODY), 201)
+
+        return create
     cursor: list[str | None] = [None]
 
     async def page(_: int) -> None:
@@ -153,7 +161,7 @@ def _ok(response: httpx.Response, status: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
-    parser.add_argument("what", choices=["issue", "page"])
+    parser.add_argument("what", choices=list(WHAT))
     parser.add_argument("--tier", choices=["embedded", "servers"], default="servers")
     parser.add_argument("--size", type=int, default=10_000, help="entries or documents filled")
     parser.add_argument("--samples", type=int, default=10)

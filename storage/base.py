@@ -6,6 +6,7 @@ reference blobs by key; everything else (names, ownership, versions) lives in th
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import uuid
@@ -56,7 +57,8 @@ class BlobStoreUnavailable(BlobError):
 class BlobInfo:
     key: str
     size: int
-    # None when the blob was stored without a recorded digest (e.g. copied in by hand).
+    # None when the blob was stored without a recorded digest (copied in by hand, or uploaded to
+    # S3 in parts: see storage/s3.py).
     sha256: str | None
     content_type: str
 
@@ -136,13 +138,16 @@ async def spool(
 ) -> tuple[int, str]:
     """Copy the stream into `sink` (a local file), returning (size, sha256 hex).
 
-    Hashing and writing run in a worker thread so the event loop stays responsive.
+    Hashing and writing run in a worker thread so the event loop stays responsive, one piece at a
+    time while the next piece is being received: the two overlap, and at most two pieces are held.
     Errors raised by the input stream propagate unchanged; write failures become
-    BlobStoreUnavailable naming `where`. The caller owns `sink` and its cleanup.
+    BlobStoreUnavailable naming `where`. The caller owns `sink` and its cleanup; no write is
+    under way once this returns or raises.
     """
     digest = hashlib.sha256()
     size = 0
     pending = bytearray()
+    in_flight: asyncio.Future[None] | None = None
 
     def hash_and_write(data: bytes | bytearray) -> None:
         digest.update(data)
@@ -154,20 +159,37 @@ async def spool(
         except OSError as exc:
             raise BlobStoreUnavailable(f"cannot write {where}: {exc}") from exc
 
-    async for chunk in chunks:
-        size += len(chunk)
-        # Checked before writing, so an oversized stream is refused as soon as it crosses
-        # the limit rather than after it has been buffered.
-        if max_size is not None and size > max_size:
-            raise BlobTooLarge(max_size)
-        if not pending and len(chunk) >= CHUNK_SIZE:
-            await flush(chunk)  # already big: skip the copy into the buffer
-            continue
-        # Coalesce small chunks so a stream of tiny pieces doesn't cost a thread hop each.
-        pending += chunk
-        if len(pending) >= CHUNK_SIZE:
+    async def start_flush(data: bytes | bytearray) -> asyncio.Future[None]:
+        # Pieces are hashed and written in order: the one before must be done first.
+        if in_flight is not None:
+            await in_flight
+        return asyncio.ensure_future(flush(data))
+
+    try:
+        async for chunk in chunks:
+            size += len(chunk)
+            # Checked before writing, so an oversized stream is refused as soon as it crosses
+            # the limit rather than after it has been buffered.
+            if max_size is not None and size > max_size:
+                raise BlobTooLarge(max_size)
+            if not pending and len(chunk) >= CHUNK_SIZE:
+                in_flight = await start_flush(chunk)  # already big: skip the copy into the buffer
+                continue
+            # Coalesce small chunks so a stream of tiny pieces doesn't cost a thread hop each.
+            pending += chunk
+            if len(pending) >= CHUNK_SIZE:
+                in_flight = await start_flush(pending)
+                pending = bytearray()
+        if in_flight is not None:
+            await in_flight
+        if pending:
             await flush(pending)
-            pending = bytearray()
-    if pending:
-        await flush(pending)
+    except BaseException:
+        if in_flight is not None and not in_flight.done():
+            # The caller closes and removes the sink next: let the write under way finish first.
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait([in_flight])
+        if in_flight is not None and in_flight.done() and not in_flight.cancelled():
+            in_flight.exception()  # retrieved: the error being raised is the one that counts
+        raise
     return size, digest.hexdigest()

@@ -6,20 +6,21 @@ HEAD/PUT bucket. The `minio` SDK is synchronous, so every call runs in a worker 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
-import math
+import hashlib
 import os
-import tempfile
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from datetime import timedelta
-from typing import BinaryIO, TypeVar
+from typing import TypeVar
 
 import anyio
 import anyio.to_thread
 import certifi
 import urllib3
 from minio import Minio
+from minio.datatypes import Part
 from minio.error import MinioException, S3Error
 from minio.helpers import MAX_MULTIPART_COUNT, MAX_PART_SIZE, MIN_PART_SIZE, check_bucket_name
 
@@ -29,10 +30,10 @@ from storage.base import (
     BlobInfo,
     BlobNotFound,
     BlobStoreUnavailable,
+    BlobTooLarge,
     check_range,
     clamp_range,
     new_key,
-    spool,
     validate_key,
 )
 
@@ -121,42 +122,37 @@ class S3BlobStore:
         # Before reading the client's data: if S3 is down, say so without consuming it.
         await self.start()
         key = new_key()
-        # Spooling to disk first means the size limit is enforced before anything reaches
-        # S3, the digest can be stored as object metadata, and the SDK knows the length, so
-        # it uploads in parts with memory bounded by the part size, not the object size.
-        spool_file = await self._create_spool_file()
+        # Streamed straight to S3, the bytes written once: a stream that fits in one part is one
+        # PUT; a longer one is a multipart upload of parts gathered in memory, the next part
+        # filling while the last one is sent (at most two parts held, whatever the object's
+        # size). The limit is enforced as the bytes arrive.
+        writer = _ObjectWriter(self, key, content_type)
+        digest = hashlib.sha256()
+        size = 0
         try:
-            size, sha256 = await spool(
-                chunks, spool_file, max_size=max_size, where="the upload spool file"
-            )
-            await anyio.to_thread.run_sync(spool_file.seek, 0)
-            upload = functools.partial(
-                self._client.put_object,
-                self._bucket,
-                key,
-                spool_file,
-                size,
-                content_type=content_type,
-                metadata={_SHA256_HEADER: sha256},
-                # Grow parts only when the object would otherwise need more than S3's
-                # 10,000 parts (beyond ~78 GiB at the default part size).
-                part_size=max(self._part_size, math.ceil(size / MAX_MULTIPART_COUNT)),
-                # Parallel parts would each sit in memory as well; one at a time keeps the
-                # memory an upload needs independent of the object size.
-                num_parallel_uploads=1,
-            )
-            try:
-                await self._run("upload the blob", upload)
-            except BaseException:
-                # The object may exist even though the call failed (response lost, or
-                # cancelled after completion); the key is fresh, so removing it is safe.
-                with anyio.CancelScope(shield=True):
-                    await self._remove_quietly(key)
-                raise
-        finally:
+            buffer = _PartBuffer(self._part_size)
+            async for chunk in chunks:
+                size += len(chunk)
+                if max_size is not None and size > max_size:
+                    raise BlobTooLarge(max_size)
+                rest: bytes | memoryview = chunk
+                while rest:
+                    rest = buffer.add(rest)
+                    if buffer.full:
+                        await writer.send_part(buffer, digest)  # and empties the buffer
+            if writer.upload_id is None:
+                await writer.put_whole(buffer, digest)
+            else:
+                await writer.send_part(buffer, digest)
+                await writer.complete()
+        except BaseException:
+            # Whatever went wrong (too large, input stream error, S3 error, cancellation): the
+            # object or upload may exist even though a call failed (response lost, or cancelled
+            # after completion); the key is fresh, so removing it is safe.
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(_close_quietly, spool_file)
-        return BlobInfo(key=key, size=size, sha256=sha256, content_type=content_type)
+                await writer.discard()
+            raise
+        return BlobInfo(key=key, size=size, sha256=digest.hexdigest(), content_type=content_type)
 
     async def open(
         self, key: str, *, offset: int = 0, length: int | None = None
@@ -254,17 +250,6 @@ class S3BlobStore:
             if exc.code != "BucketAlreadyOwnedByYou":
                 raise
 
-    async def _create_spool_file(self) -> BinaryIO:
-        try:
-            # Anonymous temp file: the OS deletes it even if the process dies. Honours TMPDIR.
-            return await anyio.to_thread.run_sync(
-                functools.partial(tempfile.TemporaryFile, prefix="hoso-upload-")
-            )
-        except OSError as exc:
-            raise BlobStoreUnavailable(
-                f"cannot create the upload spool file in {tempfile.gettempdir()}: {exc}"
-            ) from exc
-
     async def _remove_quietly(self, key: str) -> None:
         with contextlib.suppress(BlobNotFound, BlobStoreUnavailable):
             await self._run(
@@ -307,6 +292,148 @@ async def _no_chunks() -> AsyncIterator[bytes]:
     yield  # an async generator that yields nothing
 
 
-def _close_quietly(handle: BinaryIO) -> None:
-    with contextlib.suppress(OSError):
-        handle.close()
+class _PartBuffer:
+    """The bytes of one part, gathered as they arrive. It grows with its content (most files are
+    far smaller than a part), and is refilled from the start once its part is sent."""
+
+    def __init__(self, part_size: int) -> None:
+        self.part_size = part_size
+        self.data = bytearray()
+        self.filled = 0
+
+    @property
+    def full(self) -> bool:
+        return self.filled == self.part_size
+
+    def add(self, chunk: bytes | memoryview) -> bytes | memoryview:
+        """Take what fits of `chunk`; return the rest."""
+        room = self.part_size - self.filled
+        piece = chunk if len(chunk) <= room else memoryview(chunk)[:room]
+        end = self.filled + len(piece)
+        if len(self.data) >= end:
+            self.data[self.filled : end] = piece
+        else:
+            self.data += piece
+        self.filled = end
+        return b"" if len(chunk) <= room else memoryview(chunk)[room:]
+
+    def take(self) -> bytes:
+        """The part's bytes, the buffer emptied for the next part. A copy, not a view: the SDK
+        sends bytes in one call, which matters while the event loop's thread holds the GIL (a
+        view goes out in 16 KiB sends, each waiting for the GIL)."""
+        data = bytes(memoryview(self.data)[: self.filled])
+        self.filled = 0
+        return data
+
+
+class _Handoff:
+    """Bytes handed to a worker thread, and let go of there once taken: anyio's worker threads
+    keep their last job (function and arguments) until the next one, which would keep a part in
+    memory for as long as the thread idles."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def take(self) -> bytes:
+        data, self._data = self._data, b""
+        return data
+
+
+class _ObjectWriter:
+    """One object being written: a single PUT, or a multipart upload with one part in flight.
+
+    A multipart upload whose size is unknown at its start uses the SDK's own part calls
+    (`_create_multipart_upload`, `_upload_part`, `_complete_multipart_upload`,
+    `_abort_multipart_upload`: what its `put_object` is made of), because `put_object` copies
+    each part several times when the length is unknown.
+
+    The digest is known only at the end: an object of one PUT carries it as metadata
+    (x-amz-meta-sha256), one uploaded in parts does not. Setting it afterwards takes a copy of the
+    object onto itself, which MinIO answers by writing the whole object again (245 ms for 90 MiB,
+    as long as the upload's own writes); the database records every file's digest anyway."""
+
+    def __init__(self, store: S3BlobStore, key: str, content_type: str) -> None:
+        self._store = store
+        self._client = store._client
+        self._bucket = store._bucket
+        self._key = key
+        self._content_type = content_type
+        self.upload_id: str | None = None
+        self._parts: list[Part] = []
+        self._in_flight: asyncio.Future[None] | None = None
+        self._stored = False  # an object may exist under the key
+
+    async def put_whole(self, buffer: _PartBuffer, digest: hashlib._Hash) -> None:
+        handoff = _Handoff(buffer.take())
+
+        def put() -> None:
+            data = handoff.take()
+            digest.update(data)
+            self._client._put_object(
+                self._bucket, self._key, data, self._headers(digest.hexdigest())
+            )
+
+        self._stored = True
+        await self._store._run("upload the blob", put)
+
+    async def send_part(self, buffer: _PartBuffer, digest: hashlib._Hash) -> None:
+        """Start sending `buffer` as the next part, once the part before it has been sent."""
+        await self._wait_for_part_in_flight()
+        if self.upload_id is None:
+            create = functools.partial(
+                self._client._create_multipart_upload, self._bucket, self._key, self._headers()
+            )
+            self.upload_id = await self._store._run("start a multipart upload", create)
+        if len(self._parts) + 1 > MAX_MULTIPART_COUNT:
+            raise BlobStoreUnavailable(
+                f"S3 storage takes at most {MAX_MULTIPART_COUNT} parts of "
+                f"{self._store._part_size} bytes: the object is too large for the part size"
+            )
+        number = len(self._parts) + 1
+        handoff = _Handoff(buffer.take())
+
+        def upload() -> None:
+            data = handoff.take()
+            digest.update(data)  # parts are hashed in order: one is in flight at a time
+            etag = self._client._upload_part(
+                self._bucket, self._key, data, None, self.upload_id, number
+            )
+            self._parts.append(Part(number, etag))
+
+        self._in_flight = asyncio.ensure_future(self._store._run("upload a part", upload))
+
+    async def complete(self) -> None:
+        await self._wait_for_part_in_flight()
+        complete = functools.partial(
+            self._client._complete_multipart_upload,
+            self._bucket,
+            self._key,
+            self.upload_id,
+            self._parts,
+        )
+        self._stored = True
+        await self._store._run("complete the multipart upload", complete)
+
+    async def discard(self) -> None:
+        """Take back whatever this upload may have stored; never raises."""
+        with contextlib.suppress(BaseException):
+            await self._wait_for_part_in_flight()
+        if self.upload_id is not None:  # refused harmlessly once the upload is complete
+            abort = functools.partial(
+                self._client._abort_multipart_upload, self._bucket, self._key, self.upload_id
+            )
+            with contextlib.suppress(BlobStoreUnavailable, BlobNotFound):
+                await self._store._run("abort a multipart upload", abort)
+        if self._stored:
+            await self._store._remove_quietly(self._key)
+
+    def _headers(self, sha256: str | None = None) -> dict[str, str]:
+        headers = {"Content-Type": self._content_type}
+        if sha256 is not None:
+            headers[_SHA256_HEADER] = sha256
+        return headers
+
+    async def _wait_for_part_in_flight(self) -> None:
+        in_flight, self._in_flight = self._in_flight, None
+        if in_flight is not None:
+            await in_flight

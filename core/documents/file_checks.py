@@ -53,6 +53,24 @@ LOOKS_LIKE: tuple[tuple[tuple[bytes, ...], str], ...] = (
     (ZIP, "a ZIP archive or an Office (.docx, .xlsx) file: send it with the type of what it is"),
     (OLE2, "an Office 97–2003 (.doc, .xls) file: send it with the type of what it is"),
 )
+# What a file sent as the body with the type application/octet-stream ("some bytes": what a client
+# that cannot name the type sends) is taken to be, from its name's extension; it is then checked
+# as if declared so (accepted types, signature). The types accepted by default.
+TYPES_BY_EXTENSION = {
+    ".pdf": "application/pdf",
+    ".xml": "application/xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".zip": "application/zip",
+    ".txt": "text/plain",
+}
 # Bytes enough to tell every signature above.
 SIGNATURE_BYTES = max(len(s) for _, signatures in SIGNATURES.values() for s in signatures)
 
@@ -64,7 +82,7 @@ def check_upload(runtime: Runtime, upload: Any) -> None:
     if problem:
         raise InvalidInput(
             f"File name {_shown(name)} {problem}: {remedy}.",
-            errors=[{"field": "files", "message": f"file name {problem}"}],
+            errors=[{"field": name_field(upload), "message": f"file name {problem}"}],
         )
     media_type = media_type_of(upload)
     allowed = runtime.settings.allowed_media_types
@@ -81,7 +99,7 @@ def check_upload(runtime: Runtime, upload: Any) -> None:
             f"Accepted: {', '.join(allowed)}."
         )
     if upload.size == 0:
-        raise empty_file(name)
+        raise empty_file(name, content_field(upload))
     limit = runtime.settings.max_upload_bytes
     if upload.size is not None and upload.size > limit:
         raise too_large(name, limit, upload.size)
@@ -135,16 +153,32 @@ def _shown(name: str) -> str:
     return repr(name if len(name) <= 60 else name[:60] + "…")
 
 
-def empty_file(name: str) -> InvalidInput:
+def empty_file(name: str, field: str = "files") -> InvalidInput:
     return InvalidInput(
         f"{name} is empty (0 bytes); send the file with its content.",
-        errors=[{"field": "files", "message": f"{name} is empty"}],
+        errors=[{"field": field, "message": f"{name} is empty"}],
     )
+
+
+def name_field(upload: Any) -> str:
+    """Where a problem with the file's name points: its multipart part, or `?name=`."""
+    return getattr(upload, "name_field", "files")
+
+
+def content_field(upload: Any) -> str:
+    """Where a problem with the file's content points: its multipart part, or the body."""
+    return getattr(upload, "content_field", "files")
 
 
 def too_large(name: str, limit: int, size: int | None = None) -> PayloadTooLarge:
     what = f"{name} ({human_size(size)})" if size is not None else name
     return PayloadTooLarge(f"{what} is larger than the {human_size(limit)} allowed for one file.")
+
+
+def type_from_name(name: str) -> str | None:
+    """The media type a file name's extension stands for (TYPES_BY_EXTENSION), if any."""
+    dot = name.rfind(".")
+    return TYPES_BY_EXTENSION.get(name[dot:].strip().lower()) if dot > 0 else None
 
 
 def media_type_of(upload: Any) -> str:

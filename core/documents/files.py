@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -23,6 +23,7 @@ from core.documents.file_checks import (
     SIGNATURE_BYTES,
     check_content,
     check_upload,
+    content_field,
     empty_file,
     media_type_of,
     too_large,
@@ -34,7 +35,13 @@ from core.documents.models import (
     FileVersion,
     StoredDocument,
 )
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import (
+    Conflict,
+    HosoError,
+    InvalidInput,
+    NotFound,
+    UnsupportedMediaType,
+)
 from core.runtime import Runtime
 from core.text import nfc
 from storage import BlobInfo, BlobNotFound, BlobStoreUnavailable, BlobTooLarge
@@ -72,38 +79,73 @@ def main_file_id(document_id: PydanticObjectId | None) -> str:
     return uuid.uuid5(MAIN_FILE_NAMESPACE, str(document_id)).hex
 
 
+class UploadStream(Protocol):
+    """The files of one request, as they arrive: one file sent as the body, or the parts of a
+    multipart body. Iterating reads each file only as far as the caller reads it; moving to the
+    next file skips the rest of the one before."""
+
+    def __aiter__(self) -> AsyncIterator[Upload]: ...
+
+    def problem(self) -> HosoError | None:
+        """What the request holds besides files that it should not (a text part…), once read to
+        its end; None if nothing."""
+        ...
+
+
+# A request may be wrong in several ways at once; it is answered with the first of these, as if
+# it had been read whole and checked in this order (the order the checks had when uploads were
+# spooled before anything was stored).
+_NOT_ONLY_FILES, _NO_FILE, _FILE_COUNT, _FINAL, _FILE, _MAIN_COUNT, _HAS_MAIN, _CONTENT = range(8)
+
+
+@dataclass
+class _Problems:
+    """The problems met while a request streams in, the first to be answered kept."""
+
+    first: tuple[int, int, HosoError] | None = None
+    seen: int = 0
+
+    def note(self, rank: int, problem: HosoError) -> None:
+        self.seen += 1
+        if self.first is None or (rank, self.seen) < self.first[:2]:
+            self.first = (rank, self.seen, problem)
+
+    def __bool__(self) -> bool:
+        return self.first is not None
+
+    def raise_first(self) -> None:
+        if self.first is not None:
+            raise self.first[2]
+
+
 async def add_files(
-    runtime: Runtime, document: StoredDocument, uploads: Sequence[Upload], role: FileRole
+    runtime: Runtime, document: StoredDocument, uploads: UploadStream, role: FileRole
 ) -> list[FileVersion]:
-    """Add new files: all are checked, then all stored, or none is."""
-    if not uploads:
-        raise InvalidInput(
-            "Send one or more files in the multipart field 'files'.",
-            errors=[{"field": "files", "message": "no file sent"}],
-        )
-    _check_can_change_files(document)
-    for upload in uploads:
-        check_upload(runtime, upload)
+    """Add new files: each is checked and stored as it arrives; all are kept, or none is."""
+    problems = _Problems()
+    _note_if_final(problems, document)
     if role is FileRole.MAIN:
-        if len(uploads) > 1:
-            raise InvalidInput(
-                "A document has one main file; send attachments with role=attachment.",
-                errors=[{"field": "files", "message": "more than one main file"}],
-            )
         # Answers the common case early, without storing the blob; also finds main files
         # uploaded before main file ids were derived from the document id.
         existing = await FileVersion.find_one({"document_id": document.id, "role": "main"})
         if existing is not None:
-            raise _already_has_main_file(document, existing.file_id)
-        file_ids = [main_file_id(document.id)]
-    else:
-        file_ids = [uuid.uuid4().hex for _ in uploads]
-
+            problems.note(_HAS_MAIN, _already_has_main_file(document, existing.file_id))
     created = _CreatedByRequest(runtime, document.id)
     try:
-        blobs = [await created.put_blob(upload) for upload in uploads]
+        one = role is FileRole.MAIN
+        received, count = await _store_as_they_come(runtime, uploads, created, problems, one=one)
+        if one and count > 1:
+            problems.note(
+                _MAIN_COUNT,
+                InvalidInput(
+                    "A document has one main file; send attachments with role=attachment.",
+                    errors=[{"field": "files", "message": "more than one main file"}],
+                ),
+            )
+        problems.raise_first()
         versions = []
-        for upload, blob, file_id in zip(uploads, blobs, file_ids, strict=True):
+        for upload, blob in received:
+            file_id = main_file_id(document.id) if role is FileRole.MAIN else uuid.uuid4().hex
             version = _new_version(runtime, document, upload, blob, file_id, role, number=1)
             try:
                 await version.insert()
@@ -122,14 +164,25 @@ async def add_files(
 
 
 async def add_version(
-    runtime: Runtime, document: StoredDocument, file_id: str, upload: Upload
+    runtime: Runtime, document: StoredDocument, file_id: str, uploads: UploadStream
 ) -> FileVersion:
-    _check_can_change_files(document)
+    """Add a new version of a file from a request that holds exactly one file."""
     current = await get_file(document, file_id)
-    check_upload(runtime, upload)
+    problems = _Problems()
+    _note_if_final(problems, document)
     created = _CreatedByRequest(runtime, document.id)
     try:
-        blob = await created.put_blob(upload)
+        received, count = await _store_as_they_come(runtime, uploads, created, problems, one=True)
+        if count > 1:
+            problems.note(
+                _FILE_COUNT,
+                InvalidInput(
+                    "Send exactly one file for a new version.",
+                    errors=[{"field": "files", "message": f"{count} files sent"}],
+                ),
+            )
+        problems.raise_first()
+        ((upload, blob),) = received
         version = await _insert_next_version(
             runtime, document, upload, blob, file_id, current.current.role
         )
@@ -138,6 +191,55 @@ async def add_version(
         await created.remove()
         raise
     return version
+
+
+async def _store_as_they_come(
+    runtime: Runtime,
+    uploads: UploadStream,
+    created: _CreatedByRequest,
+    problems: _Problems,
+    *,
+    one: bool,
+) -> tuple[list[tuple[Upload, BlobInfo]], int]:
+    """Store each file as it arrives while nothing is wrong with the request (only the first,
+    with `one`: a second is refused anyway); once something is, read the rest without storing
+    it, to find what to answer first. Returns the files stored and the number of files sent."""
+    received: list[tuple[Upload, BlobInfo]] = []
+    count = 0
+    async for upload in uploads:
+        count += 1
+        try:
+            check_upload(runtime, upload)
+        except HosoError as problem:
+            problems.note(_FILE, problem)
+            continue
+        if problems or (one and count > 1):
+            continue  # skipped: the request is refused whatever the rest holds
+        try:
+            blob = await created.put_blob(upload)
+        except _FileRefused as refused:
+            problems.note(refused.rank, refused.problem)
+            continue
+        received.append((upload, blob))
+    refused = uploads.problem()
+    if refused is not None:
+        problems.note(_NOT_ONLY_FILES, refused)
+    if count == 0:
+        problems.note(
+            _NO_FILE,
+            InvalidInput(
+                "Send one or more files in the multipart field 'files'.",
+                errors=[{"field": "files", "message": "no file sent"}],
+            ),
+        )
+    return received, count
+
+
+def _note_if_final(problems: _Problems, document: StoredDocument) -> None:
+    try:
+        _check_can_change_files(document)
+    except Conflict as problem:
+        problems.note(_FINAL, problem)
 
 
 async def list_files(document: StoredDocument) -> list[FileSummary]:
@@ -238,6 +340,8 @@ class _CreatedByRequest:
     blob_keys: list[str] = field(default_factory=list)
 
     async def put_blob(self, upload: Upload) -> BlobInfo:
+        """Store the file; `_FileRefused` if it is empty, too large or not what its type says
+        (the request's own problems, from reading it, go through as they are)."""
         name = nfc(upload.filename).strip()
         media_type = media_type_of(upload)
         limit = self.runtime.settings.max_upload_bytes
@@ -245,14 +349,18 @@ class _CreatedByRequest:
         # rest: the file is read once and never held whole.
         head = await _first_chunk(upload)
         if not head:  # when the HTTP layer could not tell the size beforehand
-            raise empty_file(name)
-        check_content(name, media_type, head)
+            raise _FileRefused(_FILE, empty_file(name, content_field(upload)))
         try:
-            blob = await self.runtime.blobs.put(
-                _chunks(upload, head), content_type=media_type, max_size=limit
-            )
+            check_content(name, media_type, head)
+        except UnsupportedMediaType as problem:
+            raise _FileRefused(_CONTENT, problem) from None
+        chunks = _CountedChunks(upload, head)
+        try:
+            blob = await self.runtime.blobs.put(chunks, content_type=media_type, max_size=limit)
         except BlobTooLarge:
-            raise too_large(name, limit) from None
+            # Read to its end (within the request's own limit) to say how large it is.
+            size = chunks.count + await _length_of_rest(upload)
+            raise _FileRefused(_FILE, too_large(name, limit, size)) from None
         self.blob_keys.append(blob.key)
         return blob
 
@@ -289,6 +397,7 @@ def _new_version(
     number: int,
 ) -> FileVersion:
     return FileVersion(
+        id=PydanticObjectId(),  # made here: see create_document
         document_id=document.id,
         file_id=file_id,
         version=number,
@@ -336,10 +445,42 @@ async def _first_chunk(upload: Upload) -> bytes:
     return head
 
 
-async def _chunks(upload: Upload, head: bytes) -> AsyncIterator[bytes]:
-    yield head
+class _CountedChunks:
+    """The file's chunks, `head` first, counted as the blob store takes them."""
+
+    def __init__(self, upload: Upload, head: bytes) -> None:
+        self.count = 0
+        self._upload = upload
+        self._head: bytes | None = head
+
+    def __aiter__(self) -> _CountedChunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._head is not None:
+            chunk, self._head = self._head, None
+        else:
+            chunk = await self._upload.read(READ_CHUNK)
+        if not chunk:
+            raise StopAsyncIteration
+        self.count += len(chunk)
+        return chunk
+
+
+async def _length_of_rest(upload: Upload) -> int:
+    length = 0
     while chunk := await upload.read(READ_CHUNK):
-        yield chunk
+        length += len(chunk)
+    return length
+
+
+class _FileRefused(Exception):
+    """One file of the request cannot be stored; `problem` says why."""
+
+    def __init__(self, rank: int, problem: HosoError) -> None:
+        super().__init__(problem.detail)
+        self.rank = rank
+        self.problem = problem
 
 
 async def _delete_blob_quietly(runtime: Runtime, key: str) -> None:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, head, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ClientException
-from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.spec import (
     OpenAPIFormat,
     OpenAPIHeader,
@@ -30,7 +26,8 @@ from litestar.response import Stream
 from core.audit.models import AuditAction
 from core.audit.recording import audit
 from core.documents import files
-from core.documents.file_checks import human_size
+from core.documents.file_checks import TYPES_BY_EXTENSION, type_from_name
+from core.documents.files import UploadStream
 from core.documents.models import AccessMode, FileRole, FileVersion
 from core.documents.ranges import (
     ByteRange,
@@ -41,38 +38,63 @@ from core.documents.ranges import (
 )
 from core.documents.schemas import FileOut, FileVersionOut
 from core.documents.service import get_document
-from core.errors import HosoError, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from core.documents.upload_streams import FIELD, BodyReader, BodyStream, FileInBody, FormStream
+from core.errors import InvalidInput, UnsupportedMediaType
 from core.identity.policy import Principal
 from core.identity.roles import Action
 from core.openapi import API_PREFIX, LOCATION, created_at
 from core.problems import PROBLEM_JSON
 from core.runtime import Runtime
+from core.settings import Settings
 from core.text import strip_diacritics
 
-FIELD = "files"
-# Parts refused at once are all named in `errors`; the detail names the first few.
-PARTS_NAMED_IN_DETAIL = 5
 # Documents are not public: no shared cache may keep them (`private`). A browser may, but asks
 # again each time (`no-cache`): the current-version URL changes content with a new version, and
 # the answer to a revalidation with the ETag is a 304 without the file.
 CACHE_CONTROL = "private, no-cache"
+# What the request-body documentation lists: the media types accepted unless an operator changes
+# them.
+DEFAULT_MEDIA_TYPES: list[str] = Settings.model_fields["allowed_media_types"].default_factory()  # type: ignore[call-arg,misc]
+# The one raw body type client generators can send; its name's extension then tells the type.
+RAW_BODY_TYPE = "application/octet-stream"
+RAW_EXAMPLE = (
+    "curl --data-binary @report.pdf -H 'Content-Type: application/pdf' '.../files?name=report.pdf'"
+)
+NAME_VERSION_DESCRIPTION = (
+    "The version's name, when the body is the file itself (not multipart/form-data); left out, "
+    "the file's current name."
+)
+NAME_DESCRIPTION = (
+    "The file's name, when the body is the file itself (not multipart/form-data), e.g. "
+    "`Quyết định số 15.pdf`, percent-encoded."
+)
 
 
 @dataclass
-class _MultipartFilesOperation(Operation):
-    """The handlers read the form themselves (to answer bad bodies clearly), so Litestar cannot
-    infer the request body: document it here."""
+class _FilesUploadOperation(Operation):
+    """The handlers read the body themselves (to answer bad bodies clearly, and to stream a raw
+    file into the store), so Litestar cannot infer the request body: document it here."""
 
     many: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         binary = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        raw = OpenAPIMediaType(schema=binary)
         self.request_body = RequestBody(
             required=True,
             description=(
-                f"multipart/form-data; each file is a part named '{FIELD}'."
-                if self.many
-                else f"multipart/form-data; the file is a part named '{FIELD}'."
+                "Either the file itself, as the whole body, with its name in `?name=`. Its "
+                "Content-Type is the file's "
+                f"media type, one of {', '.join(DEFAULT_MEDIA_TYPES)} (those accepted unless an "
+                f"operator changes them), or {RAW_BODY_TYPE}, and then the name's extension "
+                f"tells the type ({', '.join(sorted(TYPES_BY_EXTENSION))}). "
+                "Or multipart/form-data, "
+                + (
+                    f"each file a part named '{FIELD}' (several files in one request)."
+                    if self.many
+                    else f"the file a part named '{FIELD}'."
+                )
+                + " Either way the file is streamed into the file store as it arrives."
             ),
             content={
                 RequestEncodingType.MULTI_PART.value: OpenAPIMediaType(
@@ -85,13 +107,14 @@ class _MultipartFilesOperation(Operation):
                         },
                         required=[FIELD],
                     )
-                )
+                ),
+                RAW_BODY_TYPE: raw,
             },
         )
 
 
 @dataclass
-class _MultipartFileOperation(_MultipartFilesOperation):
+class _FileUploadOperation(_FilesUploadOperation):
     many: ClassVar[bool] = False
 
 
@@ -266,19 +289,6 @@ _IF_NONE_MATCH = _request_header(
 )
 
 
-@dataclass
-class _ReceivedFile:
-    """A file part Litestar has already spooled (memory, then disk): its size is known."""
-
-    part: UploadFile
-    filename: str
-    content_type: str
-    size: int | None
-
-    async def read(self, size: int = -1) -> bytes:
-        return await self.part.read(size)
-
-
 async def _record_upload(
     runtime: Runtime, actor: Principal, document: Any, stored: list[Any]
 ) -> None:
@@ -332,13 +342,17 @@ class FileController(Controller):
 
     @post(
         "/",
-        summary="Upload one or more files (multipart field 'files')",
+        summary="Upload a file (the body, named by ?name=) or several (multipart field 'files')",
         description=(
-            "Send multipart/form-data with each file as a part named 'files'. All files are "
-            "stored, or none is. `role=main` gives the document its one main file; later changes "
-            "to it are new versions (POST .../files/{file_id}/versions)."
+            "Send the file itself as the body, with its media type as Content-Type and its name "
+            "in `?name=` (`curl --data-binary @report.pdf -H 'Content-Type: application/pdf' "
+            "'.../files?name=report.pdf'`). Or send multipart/form-data with each file as a part "
+            "named 'files': all files are stored, or none is. Either way each file is streamed "
+            "into the file store as it arrives, and the answer lists the files stored. "
+            "`role=main` gives the document its one main file; later changes to it are new "
+            "versions (POST .../files/{file_id}/versions)."
         ),
-        operation_class=_MultipartFilesOperation,
+        operation_class=_FilesUploadOperation,
         # 400: a multipart body that cannot be read; 409: an issued document, a second main file.
         problems=(400, 404, 409, 413, 415, 422),
         response_headers=[LOCATION],
@@ -350,9 +364,10 @@ class FileController(Controller):
         actor: NamedDependency[Principal],
         document_id: str,
         role: FileRole = FileRole.ATTACHMENT,
+        name: Annotated[str | None, Parameter(description=NAME_DESCRIPTION)] = None,
     ) -> Response[list[FileOut]]:
         document = await get_document(actor, document_id, Action.WRITE_DOCUMENTS)
-        uploads = await _received_files(request, runtime)
+        uploads = _uploads_of(request, runtime, name)
         stored = await files.add_files(runtime, document, uploads, role)
         await _record_upload(runtime, actor, document, stored)
         listing = f"{API_PREFIX}/documents/{document.id}/files"
@@ -378,12 +393,14 @@ class FileController(Controller):
 
     @post(
         "/{file_id:str}/versions",
-        summary="Upload a new version of a file (multipart field 'files')",
+        summary="Upload a new version of a file (the body, or multipart field 'files')",
         description=(
-            "Send multipart/form-data with exactly one part named 'files'. "
+            "Send the new version itself as the body, with its media type as Content-Type "
+            "(`?name=` renames it; left out, the version keeps the file's current name), or "
+            "multipart/form-data with exactly one part named 'files'. "
             "The earlier versions stay downloadable with ?version=N."
         ),
-        operation_class=_MultipartFileOperation,
+        operation_class=_FileUploadOperation,
         # 400: a multipart body that cannot be read; 409: an issued document, a second main file.
         problems=(400, 404, 409, 413, 415, 422),
         response_headers=[LOCATION],
@@ -395,16 +412,13 @@ class FileController(Controller):
         actor: NamedDependency[Principal],
         document_id: str,
         file_id: str,
+        name: Annotated[str | None, Parameter(description=NAME_VERSION_DESCRIPTION)] = None,
     ) -> Response[FileOut]:
         document = await get_document(actor, document_id, Action.WRITE_DOCUMENTS)
-        await files.get_file(document, file_id)  # 404 before reading a body meant for nothing
-        uploads = await _received_files(request, runtime)
-        if len(uploads) != 1:
-            raise InvalidInput(
-                "Send exactly one file for a new version.",
-                errors=[{"field": FIELD, "message": f"{len(uploads)} files sent"}],
-            )
-        version = await files.add_version(runtime, document, file_id, uploads[0])
+        # 404 before reading a body meant for nothing
+        current = (await files.get_file(document, file_id)).current
+        uploads = _uploads_of(request, runtime, name, current_name=current.name)
+        version = await files.add_version(runtime, document, file_id, uploads)
         await _record_upload(runtime, actor, document, [version])
         location = f"{API_PREFIX}/documents/{document.id}/files/{file_id}"
         return created_at(location, _file_out(await files.get_file(document, file_id)))
@@ -520,100 +534,66 @@ def _not_modified(etag: str) -> Response[None]:
     )
 
 
-async def _received_files(request: Request[Any, Any, Any], runtime: Runtime) -> list[_ReceivedFile]:
-    """The file parts of the multipart field 'files', or a problem saying what to send instead."""
+def _uploads_of(
+    request: Request[Any, Any, Any],
+    runtime: Runtime,
+    name: str | None,
+    *,
+    current_name: str | None = None,
+) -> UploadStream:
+    """The files of the request, to be read as they arrive: the body itself, or the parts of the
+    multipart field 'files'; else a problem saying what to send instead."""
     media_type, _ = request.content_type
     if media_type != RequestEncodingType.MULTI_PART.value:
         if not media_type and request.headers.get("content-length", "0") == "0":
             raise _no_files()
-        raise UnsupportedMediaType(
-            f"Send the files as multipart/form-data, each in a part named '{FIELD}' "
-            f"(curl -F {FIELD}=@report.pdf); "
-            + (f"this request was {media_type}." if media_type else "this request had no type.")
+        return BodyStream(_file_in_body(request, runtime, media_type, name or current_name))
+    if name is not None:
+        raise InvalidInput(
+            "A multipart/form-data upload names each file in its part (its filename); leave "
+            "?name= out, or send the file itself as the body.",
+            errors=[{"field": "name", "message": "given with a multipart upload"}],
         )
-    form = await _read_form(request, runtime)
-    parts = [value for name, value in form.multi_items() if name == FIELD]
-    _refuse_parts_other_than_files(form)
-    if not parts:
-        raise _no_files()
-    return [_received(part) for part in parts]
+    return FormStream(request, runtime)
 
 
-def _refuse_parts_other_than_files(form: Any) -> None:
-    """Text parts and files outside 'files' would be dropped without a word: refuse them."""
-    refused: dict[str, tuple[str, str]] = {}  # part name: (what is wrong, short message)
-    for name, value in form.multi_items():
-        if name in refused or (name == FIELD and isinstance(value, UploadFile)):
-            continue
-        shown = _part_name(name)
-        if name == FIELD:
-            refused[name] = (
-                f"the part {shown} holds text, not a file: send each file with its file name",
-                "text instead of a file",
+def _file_in_body(
+    request: Request[Any, Any, Any], runtime: Runtime, media_type: str, name: str | None
+) -> FileInBody:
+    """The body as one file, checked as far as its headers tell; read when it is stored."""
+    accepted = runtime.settings.allowed_media_types
+    if not media_type:
+        raise UnsupportedMediaType(
+            "The body has no Content-Type: send the file with its media type as Content-Type "
+            f"({RAW_EXAMPLE}), or files as multipart/form-data, each in a part named '{FIELD}'. "
+            f"Accepted: {', '.join(accepted)}."
+        )
+    declared = request.headers.get("content-type", "")
+    if media_type == RAW_BODY_TYPE and name is not None:
+        # "Some bytes": the name's extension tells what they are (a generated client sends this).
+        declared = type_from_name(name) or declared
+        media_type = declared
+    if media_type not in accepted:
+        raise UnsupportedMediaType(
+            f"A body of type {media_type!r} is neither a file of a type this service accepts nor "
+            f"multipart/form-data: send a file with its own media type as Content-Type and its "
+            f"name in ?name= ({RAW_EXAMPLE}), or files as multipart/form-data, each in a part "
+            f"named '{FIELD}'. Accepted: {', '.join(accepted)}"
+            + (
+                f"; as {RAW_BODY_TYPE}, a file whose name ends in "
+                f"{', '.join(sorted(TYPES_BY_EXTENSION))}."
+                if media_type == RAW_BODY_TYPE
+                else "."
             )
-        elif isinstance(value, UploadFile):
-            refused[name] = (
-                f"the part {shown} holds a file: send it in '{FIELD}'",
-                f"a file outside '{FIELD}'",
-            )
-        else:
-            refused[name] = (
-                f"the part {shown} is not a file: leave it out",
-                f"not a file: only files, in the field '{FIELD}'",
-            )
-    if not refused:
-        return
-    problems = [problem for problem, _ in refused.values()]
-    more = len(problems) - PARTS_NAMED_IN_DETAIL
-    raise InvalidInput(
-        f"Send only files, in the multipart field '{FIELD}' (curl -F {FIELD}=@report.pdf); "
-        "nothing was stored: "
-        + "; ".join(problems[:PARTS_NAMED_IN_DETAIL])
-        + (f"; and {more} more part(s), named in errors." if more > 0 else "."),
-        errors=[{"field": name, "message": message} for name, (_, message) in refused.items()],
-    )
-
-
-def _part_name(name: str) -> str:
-    return repr(name if len(name) <= 60 else name[:60] + "…")
-
-
-async def _read_form(request: Request[Any, Any, Any], runtime: Runtime) -> Any:
-    try:
-        return await request.form()
-    except RequestEntityTooLarge:
-        # Raised while the body streams in, by the upload routes' request_max_body_size.
-        limit = request.route_handler.resolve_request_max_body_size()
-        in_all = f": {limit:,} bytes in all, each file" if limit else "; each file"
-        raise PayloadTooLarge(
-            f"The upload is larger than this service accepts in one request{in_all} at most "
-            f"{human_size(runtime.settings.max_upload_bytes)}. Send fewer or smaller files per "
-            "request."
-        ) from None
-    except ClientException as exc:
-        if exc.detail == "Request Entity Too Large":  # Litestar's words for too many parts
-            raise PayloadTooLarge(
-                f"The upload has more than {request.app.multipart_form_part_limit} parts; "
-                "send fewer files per request."
-            ) from None
-        # Litestar's wording alone ("Invalid multipart/form-data") gives a client nothing to act on.
-        raise HosoError(
-            "The multipart/form-data body could not be read "
-            f"({exc.detail}): let the HTTP client build it, with the boundary of its "
-            "Content-Type, each file a part named 'files'."
-        ) from None
-
-
-def _received(part: UploadFile) -> _ReceivedFile:
-    # The part is spooled already; measuring it lets empty and oversized files be refused before
-    # anything is stored.
-    part.file.seek(0, os.SEEK_END)
-    size = part.file.tell()
-    part.file.seek(0)
-    # Litestar calls a part without a Content-Type text/plain (RFC 7578's default); a file sent
-    # so has no declared type, which the checks treat as application/octet-stream.
-    declared = part.headers.get("Content-Type", "").strip()
-    return _ReceivedFile(part, part.filename, part.content_type if declared else "", size)
+        )
+    if name is None:
+        raise InvalidInput(
+            f"Name the file sent as the body: ?name=report.pdf ({RAW_EXAMPLE}).",
+            errors=[{"field": "name", "message": "missing: the body is a file without a name"}],
+        )
+    length = request.headers.get("content-length")
+    size = int(length) if length is not None and length.isdigit() else None
+    return FileInBody(BodyReader(request, runtime), name, declared, size)
 
 
 def _no_files() -> InvalidInput:

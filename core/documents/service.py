@@ -100,6 +100,9 @@ async def create_document(
         )
     now = runtime.clock()
     document = StoredDocument(
+        # Its id made here, as the driver would make it: Beanie then takes the inserted id as it
+        # is, instead of building a pydantic TypeAdapter at every insert to convert it.
+        id=PydanticObjectId(),
         **fields,
         unit=unit.code,
         direction=data.direction,

@@ -42,6 +42,9 @@ from core.settings import ConfigError
 from core.units.tree import Unit
 
 EMPTY_SCHEMA: dict[str, Any] = {"type": "object", "properties": {}}
+# Extra fields that take at most this many checks are checked on the event loop (see
+# `DocumentType.validate_extra`).
+INLINE_CHECKS = 500
 
 # An answer names this many wrong fields at most, each message at most this long: the answer
 # stays small whatever the document and the schema.
@@ -64,16 +67,26 @@ class DocumentType:
     async def validate_extra(self, extra: dict[str, Any]) -> None:
         """Raise `InvalidInput` naming the wrong extra fields.
 
-        In a worker thread: however bounded, checking a large document against a large schema
-        takes a while, and meanwhile the event loop must go on answering other requests.
+        Checked on the event loop while that stays cheap (at most `INLINE_CHECKS` checks, a
+        fraction of a millisecond: most documents have few extra fields, or none), else again
+        in a worker thread: however bounded, checking a large document against a large schema
+        takes a while, and meanwhile the event loop must go on answering other requests. A
+        thread hop costs more than the small checks themselves.
         """
-        await anyio.to_thread.run_sync(self.check_extra, extra)
-        if self.pending_schema is not None:
-            pending = DocumentType(self.code, self.name, self.symbol, self.pending_schema)
-            await anyio.to_thread.run_sync(pending.check_extra, extra)
+        for doc_type in self._schemas_to_fit():
+            try:
+                doc_type.check_extra(extra, max_checks=INLINE_CHECKS)
+            except _MoreThanInline:
+                await anyio.to_thread.run_sync(doc_type.check_extra, extra)
 
-    def check_extra(self, extra: dict[str, Any]) -> None:
-        """`validate_extra`, blocking: for callers already off the event loop."""
+    def _schemas_to_fit(self) -> list[DocumentType]:
+        if self.pending_schema is None:
+            return [self]
+        return [self, DocumentType(self.code, self.name, self.symbol, self.pending_schema)]
+
+    def check_extra(self, extra: dict[str, Any], *, max_checks: int | None = None) -> None:
+        """`validate_extra`, blocking: for callers already off the event loop. With
+        `max_checks`, raises `_MoreThanInline` past that many checks instead of going on."""
         resolver = META_SCHEMAS.resolver_with_root(DRAFT202012.create_resource(self.schema))
         try:
             # Again here, for types stored before their schemas were measured when defined.
@@ -83,10 +96,12 @@ class DocumentType:
                 raise SchemaTooComplex(unsafe)
             # Only the bundled meta-schemas resolve: a schema never makes the server fetch a URL.
             validator = SafeValidator(quiet_schema(self.schema), registry=META_SCHEMAS)
-            with checks_allowed(MAX_CHECKS):
+            with checks_allowed(MAX_CHECKS if max_checks is None else max_checks):
                 found = _Counted(validator.iter_errors(quiet(extra)))
                 kept = heapq.nsmallest(MAX_REPORTED_ERRORS, found, key=lambda item: item[0])
         except TooMuchWork:
+            if max_checks is not None:
+                raise _MoreThanInline from None
             raise InvalidInput(
                 f"The extra fields are too large to check against document type {self.code} "
                 f"(more than {MAX_CHECKS:,} checks): send fewer entries in them, or have the "
@@ -107,6 +122,10 @@ class DocumentType:
                 f"The extra fields do not fit document type {self.code}: check {names}{rest}.",
                 errors=[{"field": name, "message": _message(error)} for name, error in kept],
             )
+
+
+class _MoreThanInline(Exception):
+    """The extra fields take more checks than are done on the event loop."""
 
 
 class _Counted:

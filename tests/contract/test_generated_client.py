@@ -100,10 +100,18 @@ def test_a_generated_client_takes_a_document_from_draft_to_download(
     uploaded = upload.sync_detailed(
         document.id,
         client=client,
-        body=models.UploadFilesBody(
+        body=models.UploadFilesFilesBody(
             files=[types.File(io.BytesIO(PDF), "Quyết định.pdf", "application/pdf")]
         ),
         role=models.FileRole.MAIN,
+    )
+    # The fast way: the file itself as the body (sent as application/octet-stream, its name's
+    # extension telling the type).
+    attached = upload.sync_detailed(
+        document.id,
+        client=client,
+        body=types.File(io.BytesIO(PDF), "Phụ lục.pdf"),
+        name="Phụ lục.pdf",
     )
     issued = issue.sync_detailed(document.id, client=client)
     file_id = uploaded.parsed[0].file_id
@@ -114,6 +122,10 @@ def test_a_generated_client_takes_a_document_from_draft_to_download(
     assert isinstance(document, models.DocumentOut)
     assert document.state == models.DocumentState.DRAFT
     assert uploaded.status_code == 201 and uploaded.parsed[0].name == "Quyết định.pdf"
+    assert attached.status_code == 201
+    assert [(f.name, f.media_type, f.role) for f in attached.parsed] == [
+        ("Phụ lục.pdf", "application/pdf", models.FileRole.ATTACHMENT)
+    ]
     assert issued.status_code == 200
     assert issued.parsed.number_and_symbol == "Số: 01/QĐ-UBND"
     assert issued.parsed.state == models.DocumentState.ISSUED

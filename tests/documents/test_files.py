@@ -552,16 +552,17 @@ def body_url(document_id: str, file_id: str, endpoint: str) -> str:
     return files_url(document_id, file_id, "versions")
 
 
+# Neither multipart/form-data nor a file of an accepted type (a file sent as the body is in
+# test_file_in_body.py).
 NOT_MULTIPART = {
     "json": {"json": {"files": ["a.pdf"]}},
     "form": {"data": {"files": "a.pdf"}},
-    "raw-pdf": {"content": PDF, "headers": {"content-type": "application/pdf"}},
 }
 
 
 @pytest.mark.parametrize("body", NOT_MULTIPART.values(), ids=NOT_MULTIPART.keys())
 @pytest.mark.parametrize("endpoint", ["upload", "new-version"])
-async def test_body_that_is_not_multipart_is_refused_with_415(
+async def test_body_that_is_neither_multipart_nor_a_file_is_refused_with_415(
     client: AsyncTestClient, settings: Settings, body: dict[str, Any], endpoint: str
 ) -> None:
     document = await create(client, outgoing())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import anyio.to_thread
 import pytest
@@ -60,16 +62,54 @@ async def test_digest_and_content_type_are_plain_object_metadata(
 
 
 async def test_objects_larger_than_a_part_are_uploaded_in_parts(
-    blob_s3_endpoint: S3Endpoint, bucket: str
+    blob_s3_endpoint: S3Endpoint, bucket: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = blob_s3_endpoint.store(bucket, part_size=5 * MiB)
     data = bytes(range(256)) * (12 * MiB // 256)
+    sent_parts: list[int] = []
+    upload_part = store._client._upload_part
 
-    info = await store.put(chunks_of(data))
+    def counted(*args: Any) -> str:
+        sent_parts.append(len(args[2]))
+        return upload_part(*args)
 
-    obj = await anyio.to_thread.run_sync(blob_s3_endpoint.client().stat_object, bucket, info.key)
-    assert obj.etag is not None and obj.etag.endswith("-3")  # S3's ETag for 3 parts
+    monkeypatch.setattr(store._client, "_upload_part", counted)
+
+    # Chunks of an odd size, so that parts are cut across them.
+    info = await store.put(chunks_of(*(data[i : i + 70_001] for i in range(0, len(data), 70_001))))
+
+    assert sent_parts == [5 * MiB, 5 * MiB, 2 * MiB]
+    assert info.sha256 == hashlib.sha256(data).hexdigest()
+    # Known only once the parts are sent: not recorded on the object (the database has it).
+    stored = await store.stat(info.key)
+    assert (stored.size, stored.sha256, stored.content_type) == (
+        len(data),
+        None,
+        "application/octet-stream",
+    )
     assert b"".join([c async for c in await store.open(info.key)]) == data
+    await store.close()
+
+
+async def test_a_failure_after_some_parts_leaves_no_object_and_no_upload(
+    blob_s3_endpoint: S3Endpoint, bucket: str
+) -> None:
+    store = blob_s3_endpoint.store(bucket, part_size=5 * MiB)
+
+    async def broken_after_two_parts() -> AsyncIterator[bytes]:
+        yield b"x" * (11 * MiB)
+        raise OSError("the client went away")
+
+    with pytest.raises(OSError, match="went away"):
+        await store.put(broken_after_two_parts())
+
+    client = blob_s3_endpoint.client()
+    assert (
+        await anyio.to_thread.run_sync(lambda: list(client.list_objects(bucket, recursive=True)))
+        == []
+    )
+    uploads = await anyio.to_thread.run_sync(lambda: client._list_multipart_uploads(bucket).uploads)
+    assert list(uploads) == []
     await store.close()
 
 
