@@ -107,8 +107,20 @@ class Policy:
     def __init__(self, units: UnitTree, roles: dict[str, Role]) -> None:
         self.units = units
         self.roles = roles
+        self._by_grants: dict[tuple[tuple[str, str], ...], dict[str, frozenset[str]]] = {}
 
     def units_by_action(self, grants: tuple[Grant, ...]) -> dict[str, frozenset[str]]:
+        key = tuple((grant.unit, grant.role) for grant in grants)
+        known = self._by_grants.get(key)
+        if known is None:
+            # Worked out once per set of grants: a province administrator's reach is every
+            # unit of the province, which no request should have to walk again.
+            if len(self._by_grants) > 10_000:
+                self._by_grants.clear()
+            known = self._by_grants[key] = self._work_out(grants)
+        return known
+
+    def _work_out(self, grants: tuple[Grant, ...]) -> dict[str, frozenset[str]]:
         found: dict[str, set[str]] = {}
         for grant in grants:
             role = self.roles.get(grant.role)
