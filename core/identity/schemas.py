@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, Field, StrictBool
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from core.documents.schemas import _Strict
 from core.identity.models import USERNAME_PATTERN, ApiToken, Grant, User
@@ -92,7 +93,16 @@ class UserCreate(_Strict):
 
 class UserUpdate(_Strict):
     full_name: str | None = Field(None, min_length=1, max_length=100)
-    disabled: StrictBool | None = None
+    disabled: bool | None = None
+
+    @field_validator("disabled", mode="before")
+    @classmethod
+    def _true_or_false(cls, value: Any) -> Any:
+        # Litestar validates leniently, which would read 0 or "no" as false: only JSON's true
+        # and false say what was meant.
+        if value is not None and not isinstance(value, bool):
+            raise ValueError("must be true or false")
+        return value
 
 
 class UserOut(BaseModel):
