@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, get
@@ -69,8 +69,8 @@ def _moment(value: str | None, field: str) -> datetime | None:
     if value is None:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise InvalidInput(
             f"{field} is not a moment: write it like 2026-11-30T08:00:00+07:00.",
             errors=[{"field": field, "message": "not an ISO 8601 date and time with its zone"}],

@@ -292,6 +292,7 @@ _IF_NONE_MATCH = _request_header(
 async def _record_upload(
     runtime: Runtime, actor: Principal, document: Any, stored: list[Any]
 ) -> None:
+    restricted = document.access_mode is AccessMode.RESTRICTED
     await audit(
         runtime,
         actor,
@@ -304,7 +305,9 @@ async def _record_upload(
                 {
                     "file_id": v.file_id,
                     "version": v.version,
-                    "name": v.name,
+                    # A restricted document's file names can say what it is about; the history
+                    # is read by the unit's administrators, who do not read the document.
+                    **({} if restricted else {"name": v.name}),
                     "size": v.size,
                     "sha256": v.sha256,
                 }

@@ -23,7 +23,7 @@ from core.documents.models import (
 from core.documents.revisions import claim_next, stale_revision
 from core.documents.schemas import DocumentCreate, DocumentFields, DocumentUpdate
 from core.documents.types import DocumentType, type_for_unit
-from core.errors import Conflict, HosoError, InvalidInput, NotFound
+from core.errors import Conflict, HosoError, InvalidInput, NotFound, PermissionDenied
 from core.identity.policy import Principal
 from core.identity.roles import Action
 from core.numbering.service import entry_of_document
@@ -193,6 +193,12 @@ async def update_document(
     changes = _given_fields(data)
     changes.pop("revision")
     sent = sorted(changes)  # what the client changed, before the fields derived from it
+    if {"access_mode", "readers"} & set(changes) and not _may_set_readers(actor, document):
+        raise PermissionDenied(
+            "Only the person who made the document and its unit's leaders decide who may read "
+            "it (access_mode, readers).",
+            fields=sorted({"access_mode", "readers"} & set(changes)),
+        )
     if not changes:
         return document  # nothing to change: no new revision
     if document.state is not DocumentState.DRAFT:
@@ -233,6 +239,14 @@ async def update_document(
         detail={"fields": sent, "revision": updated.revision},
     )
     return updated
+
+
+def _may_set_readers(actor: Principal, document: StoredDocument) -> bool:
+    """Who decides who may read a document: its maker and its unit's leaders (a document stored
+    before its maker was recorded: whoever may change it)."""
+    return document.created_by in (None, actor.name) or actor.may(
+        Action.READ_RESTRICTED, document.unit
+    )
 
 
 def _changes_nothing(document: StoredDocument, changes: dict[str, Any]) -> bool:

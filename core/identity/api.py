@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
@@ -46,6 +47,10 @@ def _tokens(pair: service.TokenPair) -> TokensOut:
     )
 
 
+# Answers that carry a secret (tokens) must not be kept by a browser or a proxy (RFC 6749 §5.1).
+NO_STORE = CacheControlHeader(no_store=True)
+
+
 class AuthController(Controller):
     path = "/auth"
     tags = ["sign-in"]
@@ -55,6 +60,7 @@ class AuthController(Controller):
         status_code=200,
         summary="Sign in with username and password: an access and a refresh token",
         exclude_from_auth=True,
+        cache_control=NO_STORE,
         security=[],
         problems=(401, 429),
     )
@@ -70,6 +76,7 @@ class AuthController(Controller):
         status_code=200,
         summary="A new access token for a refresh token (which is replaced: each works once)",
         exclude_from_auth=True,
+        cache_control=NO_STORE,
         security=[],
         problems=(401, 429),
     )
@@ -206,6 +213,7 @@ class TokenController(Controller):
     @post(
         "/",
         summary="Make an API token for a system (shown once)",
+        cache_control=NO_STORE,
         problems=(403,),
         response_headers=[LOCATION],
     )

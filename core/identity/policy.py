@@ -35,6 +35,9 @@ class Principal:
     policy: Policy = field(repr=False)
     via: str = "password"  # password | token | oidc
     session_id: str | None = None
+    # For an API token: the account that made it. It acts for that account where it matters
+    # (nobody grants roles to themself, not through a token they made either).
+    on_behalf_of: str | None = None
     source: str | None = None  # the client's address, for the history
 
     def units_for(self, action: str) -> frozenset[str]:

@@ -4,6 +4,7 @@ the CLI call these; every change is made by a `Principal`, checked against the p
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from contextlib import suppress
 from dataclasses import dataclass
@@ -23,7 +24,14 @@ from core.errors import (
     TooManyAttempts,
 )
 from core.identity import credentials
-from core.identity.models import ApiToken, Grant, ServiceSecret, SignInSession, User
+from core.identity.models import (
+    USERNAME_PATTERN,
+    ApiToken,
+    Grant,
+    ServiceSecret,
+    SignInSession,
+    User,
+)
 from core.identity.policy import Principal
 from core.identity.roles import Action
 from core.runtime import Runtime
@@ -31,6 +39,7 @@ from core.runtime import Runtime
 logger = logging.getLogger("hoso")
 
 SIGNING_KEY_ID = "access-token-signing-key"
+MAX_TOKEN_LIFETIME = timedelta(days=3653)
 FIRST_ADMIN = "admin"
 
 
@@ -169,7 +178,12 @@ async def _api_token_principal(runtime: Runtime, text: str, source: str | None) 
             f"The API token expired at {expires.isoformat()}. Ask your administrator for a new one."
         )
     return runtime.policy.principal(
-        f"token:{token.id}", "system", token.grants, via="token", source=source
+        f"token:{token.id}",
+        "system",
+        token.grants,
+        via="token",
+        source=source,
+        on_behalf_of=token.created_by,
     )
 
 
@@ -300,6 +314,11 @@ async def refresh_session(runtime: Runtime, refresh_token: str) -> TokenPair:
     if session is None or parsed is None or session.revoked_at is not None:
         raise refused
     if not credentials.same_digest(session.refresh_sha256, parsed[1]):
+        # A refresh token used a second time: someone holds a copy. End the whole sign-in, so
+        # the copy and the token it was traded for both stop working (RFC 9700 §4.14.2).
+        await SignInSession.get_motor_collection().update_one(
+            {"_id": session.id}, {"$set": {"revoked_at": now()}}
+        )
         raise refused
     moment = now()
     if (_aware(session.expires_at) or moment) <= moment:
@@ -376,7 +395,11 @@ def _may_see(actor: Principal, user: User) -> bool:
 
 def _may_change(actor: Principal, user: User) -> bool:
     """Changing a person (disable, password) needs authority over every unit they hold a role
-    in: a unit administrator cannot lock out a province administrator."""
+    in: a unit administrator cannot lock out a province administrator. A person with no role
+    yet belongs to no unit: only an administrator of the whole province changes them (else any
+    unit administrator could set the password of an account about to be promoted)."""
+    if not user.grants:
+        return actor.sees_every_unit(Action.MANAGE_ACCOUNTS)
     managed = _managed_units(actor)
     return bool(managed) and all(grant.unit in managed for grant in user.grants)
 
@@ -428,6 +451,12 @@ async def create_user(
     grants: list[Grant] | None = None,
 ) -> User:
     _require_account_manager(actor)
+    if not re.fullmatch(USERNAME_PATTERN, username):
+        raise InvalidInput(
+            f"The username {username!r} is refused: lower-case letters, digits and . _ @ -, "
+            "2 to 64 characters, starting with a letter or digit.",
+            errors=[{"field": "username", "message": "not a username"}],
+        )
     for grant in grants or []:
         check_grantable(runtime, actor, grant)
     password_hash = None
@@ -540,7 +569,7 @@ async def set_password(
 
 async def add_grant(runtime: Runtime, actor: Principal, username: str, grant: Grant) -> User:
     user = await get_user(actor, username)
-    if user.id == actor.name:
+    if user.id in {actor.name, actor.on_behalf_of}:
         # Nobody widens their own access: another administrator grants it, and the history
         # shows who.
         raise PermissionDenied("You cannot grant roles to yourself; ask another administrator.")
@@ -586,8 +615,13 @@ async def create_api_token(
             errors=[{"field": "grants", "message": "at least one"}],
         )
     for grant in grants:
-        check_grantable(runtime, actor, grant)
+        _check_token_grant(runtime, actor, grant)
     moment = now()
+    if expires_at is not None and _aware(expires_at) > moment + MAX_TOKEN_LIFETIME:  # type: ignore[operator]
+        raise InvalidInput(
+            "expires_at is more than 10 years ahead; make a token that expires sooner.",
+            errors=[{"field": "expires_at", "message": "more than 10 years ahead"}],
+        )
     if expires_at is not None and _aware(expires_at) <= moment:  # type: ignore[operator]
         raise InvalidInput(
             "expires_at is in the past.",
@@ -612,6 +646,21 @@ async def create_api_token(
         after=token.model_dump(mode="json", exclude={"secret_sha256"}),
     )
     return token, made.text
+
+
+def _check_token_grant(runtime: Runtime, actor: Principal, grant: Grant) -> None:
+    """A token is never stronger than whoever makes it: each role it holds allows nothing its
+    maker may not do in that unit (else a unit administrator could mint a clerk's or a leader's
+    powers it does not hold, and read restricted documents through them)."""
+    check_grantable(runtime, actor, grant)
+    role = runtime.policy.roles[grant.role]
+    missing = sorted(action for action in role.actions if not actor.may(action, grant.unit))
+    if missing:
+        raise PermissionDenied(
+            f"A token cannot hold {grant.role} in {grant.unit}: that role allows "
+            f"{', '.join(missing)}, which you do not hold there. A token is never stronger than "
+            "whoever makes it."
+        )
 
 
 def _may_see_token(actor: Principal, token: ApiToken) -> bool:

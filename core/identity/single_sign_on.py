@@ -5,10 +5,11 @@ from the token's claims (`hoso_map_identity_claims`)."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from core.errors import NotAuthenticated
-from core.identity.models import Grant, User
+from core.identity.models import USERNAME_PATTERN, Grant, User
 from core.identity.oidc import InvalidOidcToken, OidcVerifier
 from core.identity.policy import Principal
 from core.plugins import call_in_registration_order
@@ -24,6 +25,12 @@ async def oidc_principal(runtime: Runtime, token: str, source: str | None) -> Pr
     except InvalidOidcToken as exc:
         raise NotAuthenticated(f"The single sign-on token is refused: {exc.reason}.") from None
     username = identity.username.strip().lower()
+    if not re.fullmatch(USERNAME_PATTERN, username):
+        raise NotAuthenticated(
+            f"Single sign-on names you {identity.username[:64]!r}, which is not a hoso username "
+            "(lower-case letters, digits and . _ @ -). Ask whoever runs the service to map "
+            "another claim (oidc_username_claim)."
+        )
     user = await User.get(username)
     if user is not None and user.disabled:
         raise NotAuthenticated(f"The account {username!r} is disabled.")

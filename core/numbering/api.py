@@ -34,7 +34,7 @@ class RegisterController(Controller):
     path = "/units/{code:str}/registers"
     tags = ["registers"]
 
-    @get("/", summary="Registers of a unit that have entries, by year", problems=(404,))
+    @get("/", summary="Registers of a unit that have entries, by year", problems=(403, 404))
     async def list_registers(
         self, runtime: NamedDependency[Runtime], actor: NamedDependency[Principal], code: str
     ) -> list[dict[str, object]]:
@@ -46,7 +46,7 @@ class RegisterController(Controller):
     @get(
         "/{register_code:str}/{year:int}",
         summary="Every number taken in a register in a year",
-        problems=(404,),
+        problems=(403, 404),
     )
     async def get_register(
         self,

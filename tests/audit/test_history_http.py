@@ -12,7 +12,7 @@ from litestar import Litestar
 from core.audit.models import AuditEvent
 from tests.accounts import ADMIN_TOKEN
 from tests.conftest import concurrent_client
-from tests.identity.people import acting, grant, make_token
+from tests.identity.people import acting, credential_for, grant, make_token
 
 OWN = "000.00.05.H25"
 OTHER = "000.00.06.H25"
@@ -26,7 +26,7 @@ async def _history(caller: Any, **params: Any) -> httpx.Response:
 async def test_every_change_through_the_api_is_in_the_units_history(app: Litestar) -> None:
     async with concurrent_client(app) as admin:
         clerk = acting(admin, (await make_token(admin, grant("clerk", OWN)))["token"])
-        leader = acting(admin, (await make_token(admin, grant("leader", OWN)))["token"])
+        leader = acting(admin, await credential_for(admin, grant("leader", OWN)))
         body = {"unit": OWN, "direction": "outgoing", "type_code": "QD", "summary": "Về việc A"}
         draft = (await clerk.post("/api/v1/documents", json=body)).json()
         edited = await clerk.patch(

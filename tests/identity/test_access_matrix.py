@@ -29,11 +29,11 @@ from tests.identity.people import (
     Caller,
     acting,
     anonymous,
+    credential_for,
     draft,
     grant,
     incoming_draft,
     listed_ids,
-    make_token,
     upload,
 )
 
@@ -218,8 +218,7 @@ async def test_a_role_may_do_what_its_table_says_where_its_grant_reaches(
     client: httpx.AsyncClient, role: str, placement: str
 ) -> None:
     scene = await set_scene(client)
-    token = await make_token(client, grant(role, PLACEMENTS[placement]))
-    caller = acting(client, token["token"])
+    caller = acting(client, await credential_for(client, grant(role, PLACEMENTS[placement])))
     reads = may(role, placement, A.READ_DOCUMENTS)
 
     # Lists answer 200 to everyone; what they hold is the question.

@@ -42,6 +42,10 @@ async def test_the_first_administrator_made_from_the_cli_signs_in_through_the_ap
     )  # fmt: skip
     bad_role = run_hoso("users", "grant", "quantri", f"thu_ky@{UNIT}", env=env)
     bad_form = run_hoso("users", "grant", "quantri", "clerk", env=env)
+    # A name that could pass for a token's, or that looks like another person's, is refused.
+    bad_name = run_hoso(
+        "users", "add", "token:0000000000ad", "--full-name", "x", "--sso-only", env=env
+    )
     listed = run_hoso("users", "list", env=env)
 
     assert added.returncode == 0, added.stderr
@@ -51,6 +55,7 @@ async def test_the_first_administrator_made_from_the_cli_signs_in_through_the_ap
     assert secret.startswith("hoso_")
     assert bad_role.returncode == 1 and "Unknown role 'thu_ky'" in bad_role.stderr
     assert bad_form.returncode == 2 and "ROLE@UNIT" in bad_form.stderr
+    assert bad_name.returncode == 1 and "is refused" in bad_name.stderr
     assert "quantri" in listed.stdout
 
     async with AsyncTestClient(app=create_app(embedded)) as http:

@@ -17,6 +17,7 @@ from tests.identity.people import (
     PDF,
     PROVINCE,
     acting,
+    credential_for,
     draft,
     grant,
     incoming_draft,
@@ -59,8 +60,7 @@ async def test_a_unit_token_finds_nothing_of_another_unit_in_any_list_or_filter(
     their_ids = {theirs[key]["id"] for key in ("issued", "registered", "draft")}
     ours = await draft(client, OWN, summary=SECRET_SUMMARY)
     ours = await issue(client, ours["id"])
-    token = await make_token(client, grant("clerk", OWN), grant("leader", OWN))
-    clerk = acting(client, token["token"])
+    clerk = acting(client, await credential_for(client, grant("clerk", OWN), grant("leader", OWN)))
     year = theirs["issued"]["issued_date"][:4]
 
     filters: list[dict[str, Any]] = [

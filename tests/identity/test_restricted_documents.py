@@ -14,6 +14,7 @@ from tests.identity.people import (
     OWN,
     PARENT,
     acting,
+    credential_for,
     grant,
     listed_ids,
     make_person,
@@ -59,7 +60,7 @@ async def test_a_restricted_document_is_seen_only_by_its_readers_its_maker_and_t
     assert plain.status_code == 201, plain.text
 
     async def token_for(*grants: dict[str, str]) -> Any:
-        return acting(client, (await make_token(client, *grants))["token"])
+        return acting(client, await credential_for(client, *grants))
 
     sees = {
         "the person it names": reader,
@@ -114,7 +115,7 @@ async def test_a_restricted_document_is_not_revealed_by_the_warning_about_a_dupl
 ) -> None:
     """Receiving the same letter twice is warned about; the warning must not name a restricted
     document the clerk cannot see."""
-    leader = acting(client, (await make_token(client, grant("leader", OWN)))["token"])
+    leader = acting(client, await credential_for(client, grant("leader", OWN)))
     clerk = acting(client, (await make_token(client, grant("clerk", OWN)))["token"])
     hidden = await leader.post(
         "/api/v1/documents", json=incoming(unit=OWN, access_mode="restricted")
