@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar
+from typer.testing import CliRunner
 
 from core.app import create_app
 from core.audit.models import PROVINCE_CHAIN, event_key
+from core.cli import app as hoso_cli
 from core.settings import Settings
 from tests.audit.conftest import FINANCE, PROVINCE, append, append_many, events
 from tests.conftest import _drop_database
@@ -33,17 +33,12 @@ async def kept_database(settings: Settings) -> AsyncIterator[Litestar]:
         await _drop_database(app)
 
 
-async def hoso(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "core", *args],
-        capture_output=True,
-        text=True,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}, **env},
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
+async def hoso(*args: str, env: dict[str, str]) -> Any:
+    """The `hoso` command, run in this process (no new interpreter each time) in a thread of its
+    own, as it runs its own event loop; exit code, stdout and stderr apart, as a terminal shows."""
+    result = await asyncio.to_thread(CliRunner().invoke, hoso_cli, list(args), env=env)
+    result.returncode = result.exit_code
+    return result
 
 
 def environment_of(settings: Settings) -> dict[str, str]:

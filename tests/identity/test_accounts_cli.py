@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+from typer.testing import CliRunner
 
 from core.app import create_app
+from core.cli import app as hoso_cli
 from core.settings import Settings
-from tests.foundation.test_cli import run_hoso
+
+
+def run_hoso(*args: str, env: dict[str, str]) -> Any:
+    """The `hoso` command in this process (the same code `hoso …` runs, without starting a new
+    interpreter each time); stdout and stderr apart, as a terminal shows them."""
+    result = CliRunner().invoke(hoso_cli, list(args), env=env)
+    result.returncode = result.exit_code
+    return result
+
 
 UNIT = "000.00.05.H25"
 
@@ -28,7 +40,7 @@ def env_of(settings: Settings) -> dict[str, str]:
     }
 
 
-async def test_the_first_administrator_made_from_the_cli_signs_in_through_the_api(
+def test_the_first_administrator_made_from_the_cli_signs_in_through_the_api(
     embedded: Settings, tmp_path: Path
 ) -> None:
     env = env_of(embedded)
@@ -58,16 +70,22 @@ async def test_the_first_administrator_made_from_the_cli_signs_in_through_the_ap
     assert bad_name.returncode == 1 and "is refused" in bad_name.stderr
     assert "quantri" in listed.stdout
 
-    async with AsyncTestClient(app=create_app(embedded)) as http:
-        signed_in = await http.post(
-            "/api/v1/auth/login", json={"username": "quantri", "password": "mot-mat-khau-dai"}
-        )
-        assert signed_in.status_code == 200, signed_in.text
-        me = await http.get(
-            "/api/v1/auth/me",
-            headers={"Authorization": f"Bearer {signed_in.json()['access_token']}"},
-        )
-        system = await http.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"})
+    async def through_the_api() -> tuple[Any, Any, Any]:
+        async with AsyncTestClient(app=create_app(embedded)) as http:
+            signed_in = await http.post(
+                "/api/v1/auth/login", json={"username": "quantri", "password": "mot-mat-khau-dai"}
+            )
+            assert signed_in.status_code == 200, signed_in.text
+            me = await http.get(
+                "/api/v1/auth/me",
+                headers={"Authorization": f"Bearer {signed_in.json()['access_token']}"},
+            )
+            system = await http.get(
+                "/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"}
+            )
+        return signed_in, me, system
+
+    signed_in, me, system = asyncio.run(through_the_api())
 
     assert signed_in.status_code == 200, signed_in.text
     assert me.json()["grants"] == [{"unit": UNIT, "role": "unit_admin"}]
@@ -77,6 +95,10 @@ async def test_the_first_administrator_made_from_the_cli_signs_in_through_the_ap
 
     revoked = run_hoso("tokens", "revoke", secret.split("_")[1], env=env)
     assert revoked.returncode == 0, revoked.stderr
-    async with AsyncTestClient(app=create_app(embedded)) as http:
-        refused = await http.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"})
+
+    async def with_the_revoked_token() -> Any:
+        async with AsyncTestClient(app=create_app(embedded)) as http:
+            return await http.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"})
+
+    refused = asyncio.run(with_the_revoked_token())
     assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
