@@ -16,6 +16,7 @@ from core.documents.models import (
 )
 from core.identity.models import ApiToken, ServiceSecret, SignInSession, User
 from core.numbering.models import PrintedNumber, RegisterEntry, RegisterHint
+from core.records.list_models import RecordList, RecordListRevision
 
 DOCUMENT_MODELS: list[type[Document]] = [
     StoredDocument,
@@ -31,4 +32,6 @@ DOCUMENT_MODELS: list[type[Document]] = [
     ServiceSecret,
     AuditEvent,
     AuditChainMark,
+    RecordList,
+    RecordListRevision,
 ]
