@@ -302,6 +302,12 @@ class DocumentFields(_Strict):
         None, max_length=1000, description="Incoming only: nơi nhận (ToPlaces)"
     )
     extra: Extra | None = Field(None, description="Fields defined by the document type")
+    record_code: str | None = Field(
+        None,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9Đđ][A-Za-z0-9Đđ.\-]{0,99}$",
+        description="The record (mã hồ sơ) to file it in when it is issued or registered",
+    )
 
     @field_validator("signer")
     @classmethod
@@ -385,6 +391,7 @@ class DocumentOut(BaseModel):
     due_date: date | None
     extra: dict[str, Any]
     readers: list[str]
+    record_code: str | None = None
     created_by: str | None
     created_at: datetime
     updated_at: datetime

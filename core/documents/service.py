@@ -36,6 +36,7 @@ from core.units.tree import Unit
 # these fields, which describe how the document is kept rather than what it says, stay editable.
 EDITABLE_AFTER_NUMBERING = frozenset(
     {"keywords", "description", "access_mode", "due_date", "page_count", "language", "to_places"}
+    | {"record_code"}
 )
 
 MAX_PAGE_SIZE = 200
