@@ -37,6 +37,7 @@ from core.identity.policy import Policy
 from core.identity.roles import Role, collect_roles
 from core.identity.service import FIRST_ADMIN, bootstrap, load_signing_key
 from core.numbering.api import RegisterController
+from core.records.api import RecordController, UnitRecordController
 from core.numbering.migrate import move_old_registers
 from core.openapi import API_PREFIX, serve_contract_openapi
 from core.plugins import PluginError, PluginHost, call_in_registration_order, create_plugin_host
@@ -105,6 +106,8 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             DocumentController,
             RevisionController,
             RegisterController,
+            RecordController,
+            UnitRecordController,
             uploads,
         ],
         # Every request under /api/v1 belongs to someone, but the handlers marked

@@ -16,6 +16,13 @@ from core.documents.models import (
 )
 from core.identity.models import ApiToken, ServiceSecret, SignInSession, User
 from core.numbering.models import PrintedNumber, RegisterEntry, RegisterHint
+from core.records.models import (
+    FilingMark,
+    FilingSlot,
+    Membership,
+    RecordRevision,
+    WorkRecord,
+)
 from core.records.list_models import RecordList, RecordListRevision
 
 DOCUMENT_MODELS: list[type[Document]] = [
