@@ -16,6 +16,7 @@ from core.documents.models import (
 )
 from core.identity.models import ApiToken, ServiceSecret, SignInSession, User
 from core.numbering.models import PrintedNumber, RegisterEntry, RegisterHint
+from core.records.list_models import RecordList, RecordListRevision
 from core.records.models import (
     FilingMark,
     FilingSlot,
@@ -23,7 +24,6 @@ from core.records.models import (
     RecordRevision,
     WorkRecord,
 )
-from core.records.list_models import RecordList, RecordListRevision
 
 DOCUMENT_MODELS: list[type[Document]] = [
     StoredDocument,
@@ -41,4 +41,9 @@ DOCUMENT_MODELS: list[type[Document]] = [
     AuditChainMark,
     RecordList,
     RecordListRevision,
+    WorkRecord,
+    RecordRevision,
+    Membership,
+    FilingSlot,
+    FilingMark,
 ]
