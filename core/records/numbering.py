@@ -67,19 +67,46 @@ class Row:
 
 
 def rows(body: ListBody) -> Iterator[Row]:
-    number = 0
+    numbers = _numbers(body)
     for big_index, big in enumerate(body.headings, start=1):
-        if body.numbering == "per_heading":
-            number = 0
         yield Row("big", big, big_index)
         for entry in big.entries:
-            number += 1
-            yield Row("entry", big, big_index, entry=entry, number=number)
+            yield Row("entry", big, big_index, entry=entry, number=numbers[entry.entry_id])
         for small_index, small in enumerate(big.headings, start=1):
             yield Row("small", big, big_index, small, small_index)
             for entry in small.entries:
-                number += 1
+                number = numbers[entry.entry_id]
                 yield Row("entry", big, big_index, small, small_index, entry, number)
+
+
+def _numbers(body: ListBody) -> dict[str, int]:
+    """Each entry's number: by position, then the entries amendments added, in the order they
+    were added, after all the others (of the list, or of their big heading). An approved list's
+    numbers are printed on records already: an amendment never shifts them."""
+    numbers: dict[str, int] = {}
+    last = 0
+    amended: list[tuple[int, int, StoredEntry]] = []
+    for big_index, big in enumerate(body.headings):
+        if body.numbering == "per_heading":
+            last = 0
+        entries = [*big.entries, *(entry for small in big.headings for entry in small.entries)]
+        for entry in entries:
+            if entry.amendment is None:
+                last += 1
+                numbers[entry.entry_id] = last
+            else:
+                amended.append((entry.amendment, big_index, entry))
+        if body.numbering == "per_heading":
+            for _, _, entry in sorted(
+                (item for item in amended if item[1] == big_index), key=lambda item: item[0]
+            ):
+                last += 1
+                numbers[entry.entry_id] = last
+    if body.numbering == "whole_list":
+        for _, _, entry in sorted(amended, key=lambda item: item[0]):
+            last += 1
+            numbers[entry.entry_id] = last
+    return numbers
 
 
 def entry_rows(body: ListBody) -> Iterator[Row]:
