@@ -189,8 +189,11 @@ async def duplicate_warnings(actor: Principal, document: StoredDocument) -> list
 async def update_document(
     runtime: Runtime, actor: Principal, document_id: str, data: DocumentUpdate
 ) -> StoredDocument:
+    from core.records.handover import refuse_if_archived  # records depend on documents
+
     document = await get_document(actor, document_id, Action.WRITE_DOCUMENTS)
     check_revision(document, data.revision)
+    await refuse_if_archived(document)
     changes = _given_fields(data)
     changes.pop("revision")
     sent = sorted(changes)  # what the client changed, before the fields derived from it

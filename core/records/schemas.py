@@ -206,8 +206,35 @@ class FiledPage(BaseModel):
     items: list[FiledOut]
 
 
-class ReasonIn(_Strict):
-    reason: Reason = Field(description="Why")
+class ReturnIn(_Strict):
+    reason: Reason = Field(description="Why the archive sends the record back")
+    revision: Revision | None = Field(None, description="If given, must be the current revision")
+
+
+class ExtendIn(_Strict):
+    until: date = Field(description="The new date, at most 2 years past the due date")
+    reason: Reason = Field(description="Why the unit keeps the record longer (the head's consent)")
+    revision: Revision | None = Field(None, description="If given, must be the current revision")
+
+
+class DueOut(BaseModel):
+    due_soon: list[RecordOut] = Field(description="Closed, not submitted, due within 30 days")
+    overdue: list[RecordOut] = Field(description="Closed, not submitted, past their due date")
+
+
+class FiguresOut(BaseModel):
+    unit: str
+    year: int
+    records_created: int
+    records_outside_list: int
+    records_closed: int = Field(description="Closed at least once")
+    records_complete: int = Field(
+        description="Closed, submitted or accepted: passed the completeness check"
+    )
+    records_submitted: int = Field(description="Submitted or accepted")
+    records_accepted: int
+    list_entries: int = Field(description="Entries of the year's record list")
+    list_entries_with_record: int = Field(description="Entries with an electronic record")
 
 
 def printed_number(document: Any) -> str | None:
