@@ -54,7 +54,7 @@ ShortText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Visible
 ]
 HeadingSymbol = Annotated[str, StringConstraints(pattern=r"^[A-ZĐ][A-Za-zĐđ0-9]{0,19}$")]
-ItemId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{1,32}$")]
+ItemId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
 Retention = Annotated[
     str,
     Field(

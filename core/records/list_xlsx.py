@@ -130,6 +130,9 @@ def to_xlsx(body: ListBody, unit_name: str) -> bytes:
         heading = printed[2] == ""
         for cell in sheet[sheet.max_row]:
             cell.font, cell.border, cell.alignment = (bold if heading else font), box, wrap
+            if cell.data_type == "f":
+                # Text that starts with "=" is text here, never a formula to run.
+                cell.data_type = "s"
     sheet.append([])
     sheet.append([totals_line(body)])
     last = sheet.max_row

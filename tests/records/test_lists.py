@@ -489,3 +489,12 @@ async def test_permanent_retention_spellings(client: httpx.AsyncClient, retentio
     )
     assert listed["headings"][0]["entries"][0]["retention"] == "permanent"
     assert listed["headings"][0]["entries"][0]["retention_printed"] == "Vĩnh viễn"
+
+
+async def test_text_that_looks_like_a_formula_stays_text(client: httpx.AsyncClient) -> None:
+    await start(client)
+    title = '=HYPERLINK("http://example.invalid","Báo cáo")'
+    await fill(client, tree=[{"symbol": "TH", "title": "Tổng hợp", "entries": [entry(title)]}])
+    sheet = load_workbook(io.BytesIO((await client.get(f"{path()}/xlsx")).content)).worksheets[0]
+    assert sheet["B6"].value == title
+    assert sheet["B6"].data_type == "s"
