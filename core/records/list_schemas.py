@@ -6,9 +6,10 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
-from core.documents.schemas import Revision, Visible, _Strict
+from core.documents.schemas import Revision, Visible, _json_integer, _Strict
+from core.openapi import optional_without_null
 from core.records.list_models import (
     Amendment,
     Exemption,
@@ -81,6 +82,14 @@ class EntryIn(_Strict):
     )
 
 
+class NewEntry(_Strict):
+    title: Text
+    retention: Retention
+    responsible: ShortText | None = Field(None, description="Người lập hồ sơ")
+    notes: Text | None = None
+    exempt: Exemption | None = None
+
+
 class SmallHeadingIn(_Strict):
     heading_id: ItemId | None = None
     title: ShortText
@@ -123,6 +132,89 @@ class AmendmentIn(_Strict):
     revision: Revision | None = Field(None, description="If given, must be the current revision")
     reason: Text = Field(description="Why the approved list is amended")
     entries: list[AmendmentEntryIn] = Field(min_length=1, max_length=100)
+
+
+Position = Annotated[int, Field(ge=0, le=MAX_ENTRIES), BeforeValidator(_json_integer)]
+
+
+class AddHeading(_Strict):
+    op: Literal["add_heading"]
+    parent_id: ItemId | None = Field(
+        None, description="A big heading: the new heading is a small heading under it"
+    )
+    symbol: HeadingSymbol | None = Field(None, description="A big heading's abbreviation")
+    title: ShortText
+    position: Position | None = Field(None, description="Index among its siblings; the end")
+
+
+class EditHeading(_Strict):
+    op: Literal["edit_heading"]
+    heading_id: ItemId
+    symbol: HeadingSymbol = optional_without_null("A big heading's new abbreviation")
+    title: ShortText = optional_without_null("The new title")
+
+
+class RemoveHeading(_Strict):
+    op: Literal["remove_heading"]
+    heading_id: ItemId = Field(description="A heading without entries or small headings")
+
+
+class MoveHeading(_Strict):
+    op: Literal["move_heading"]
+    heading_id: ItemId
+    parent_id: ItemId | None = Field(
+        None, description="A small heading's (new) big heading; left out for a big heading"
+    )
+    position: Position
+
+
+class AddEntry(_Strict):
+    op: Literal["add_entry"]
+    heading_id: ItemId = Field(description="The big or small heading it goes under")
+    position: Position | None = Field(None, description="Index among the heading's entries")
+    entry: NewEntry
+
+
+class EditEntry(_Strict):
+    op: Literal["edit_entry"]
+    entry_id: ItemId
+    title: Text = optional_without_null("The new title")
+    retention: Retention = optional_without_null("The new retention")
+    responsible: ShortText | None = Field(None, description="null clears it")
+    notes: Text | None = Field(None, description="null clears it")
+    exempt: Exemption | None = Field(None, description="null clears it")
+
+
+class RemoveEntry(_Strict):
+    op: Literal["remove_entry"]
+    entry_id: ItemId
+
+
+class MoveEntry(_Strict):
+    op: Literal["move_entry"]
+    entry_id: ItemId
+    heading_id: ItemId = Field(description="The big or small heading it goes under")
+    position: Position | None = Field(None, description="Index among the heading's entries")
+
+
+ListOperation = Annotated[
+    AddHeading
+    | EditHeading
+    | RemoveHeading
+    | MoveHeading
+    | AddEntry
+    | EditEntry
+    | RemoveEntry
+    | MoveEntry,
+    Field(discriminator="op"),
+]
+
+
+class ListPatch(_Strict):
+    """Changes to a draft list, applied in order, all or none."""
+
+    revision: Revision = Field(description="The revision you read")
+    operations: list[ListOperation] = Field(min_length=1, max_length=500)
 
 
 class EntryOut(BaseModel):

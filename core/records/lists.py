@@ -26,6 +26,7 @@ from core.errors import Conflict, HosoError, InvalidInput, NotFound
 from core.identity.policy import Principal
 from core.identity.roles import Action
 from core.plugins import PluginError, call_first
+from core.records.list_edits import apply
 from core.records.list_models import (
     Amendment,
     BigHeading,
@@ -44,6 +45,7 @@ from core.records.list_schemas import (
     AmendmentIn,
     BigHeadingIn,
     EntryIn,
+    ListPatch,
     parse_retention,
 )
 from core.records.numbering import entry_rows, number_and_symbol
@@ -312,11 +314,32 @@ async def replace_headings(
 ) -> RecordList:
     """Make a draft list's tree what `sent` says: entries and headings sent with their ids are
     kept (and moved where they now stand), those without are new, those left out removed."""
+    stored = await _draft_to_change(runtime, actor, code, year, revision)
+    return await _replace(runtime, actor, stored, sent, change=change)
+
+
+async def patch_list(
+    runtime: Runtime, actor: Principal, code: str, year: int, patch: ListPatch
+) -> RecordList:
+    """Apply `patch`'s operations, in order, to a draft list: all of them or none."""
+    stored = await _draft_to_change(runtime, actor, code, year, patch.revision)
+    return await _replace(runtime, actor, stored, apply(stored, patch.operations), change="edit")
+
+
+async def _draft_to_change(
+    runtime: Runtime, actor: Principal, code: str, year: int, revision: int | None
+) -> RecordList:
     unit_for(runtime, actor, code, Action.MANAGE_RECORDS)
     stored = await read_list(code, year)
     if stored.state is not ListState.DRAFT:
         raise approved_conflict(stored)
     check_revision(stored, revision)
+    return stored
+
+
+async def _replace(
+    runtime: Runtime, actor: Principal, stored: RecordList, sent: list[BigHeadingIn], *, change: str
+) -> RecordList:
     headings = _rebuild(stored, sent)
     updated = await _write(runtime, actor, stored, {"headings": headings}, change=change)
     action = AuditAction.RECORD_LIST_IMPORT if change == "import" else AuditAction.RECORD_LIST_EDIT

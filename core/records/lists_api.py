@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.openapi.spec import (
     OpenAPIFormat,
@@ -28,6 +28,7 @@ from core.records.list_schemas import (
     AmendmentIn,
     ListContent,
     ListCreate,
+    ListPatch,
     RecordListOut,
     RevisionIn,
 )
@@ -125,6 +126,30 @@ class RecordListController(Controller):
             runtime, actor, code, year, data.revision, data.headings
         )
         return RecordListOut.of(updated)
+
+    @patch(
+        "/{year:int}",
+        summary="Change a draft list, operation by operation",
+        description=(
+            "Operations, applied in order, all or none, with the revision you read: "
+            "`add_heading` (a big heading with `symbol`, or a small one under `parent_id`), "
+            "`edit_heading`, `remove_heading` (an empty one), `move_heading` (`position` among "
+            "its siblings; a small heading may go under another `parent_id`), `add_entry`, "
+            "`edit_entry` (the fields sent), `remove_entry`, `move_entry` (under `heading_id`, "
+            "at `position`; the end if left out). Numbers follow from the positions. An "
+            "approved list answers 409: amend it instead."
+        ),
+        problems=(404, 409),
+    )
+    async def patch_record_list(
+        self,
+        runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
+        code: str,
+        data: ListPatch,
+        year: int = Year,
+    ) -> RecordListOut:
+        return RecordListOut.of(await lists.patch_list(runtime, actor, code, year, data))
 
     @post(
         "/{year:int}/approve",
