@@ -296,8 +296,18 @@ async def test_roles_and_isolation(client: httpx.AsyncClient) -> None:
         await outsider.get(f"{path()}/csv"),
         await outsider.put(path(), json={"revision": listed["revision"], "headings": []}),
         await outsider.post(f"{path()}/approve"),
+        await outsider.patch(
+            path(), json={"revision": 2, "operations": [{"op": "remove_entry", "entry_id": "a"}]}
+        ),
+        await outsider.post(
+            f"{path()}/amendments",
+            json={"reason": "x", "entries": [{**entry("Mới"), "heading_id": "a"}]},
+        ),
+        await outsider.post(f"{path()}/import", content=b"x", headers={"content-type": XLSX}),
+        await outsider.post(path(year=2030), json={"from": "template"}),
     ):
         assert response.status_code == 404, response.text
+        assert "unit" in response.json()["detail"]
     clerk = acting(client, (await make_token(client, grant("clerk", HOME_AFFAIRS)))["token"])
     assert (await clerk.get(path())).status_code == 200
     refused = await clerk.post(f"{path()}/approve")
