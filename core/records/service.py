@@ -9,8 +9,9 @@ insert first (`RecordRevision`), so of two writers of one revision one wins and 
 
 from __future__ import annotations
 
+import logging
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from beanie.odm.utils.encoder import Encoder
@@ -38,6 +39,9 @@ from core.units.tree import Unit
 # A code is a dotted identifier: it is the record's `_id` and a part of other keys (`|` joins).
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9Đđ][A-Za-z0-9Đđ.\-]{0,99}$")
 MAX_PAGE = 1000
+STALLED_CLAIM = timedelta(seconds=30)
+
+logger = logging.getLogger("hoso")
 
 
 async def open_record(runtime: Runtime, actor: Principal, data: RecordOpen) -> WorkRecord:
@@ -279,6 +283,29 @@ async def save_record(
         await claim.insert()
     except DuplicateKeyError:
         current = await WorkRecord.get(record.id)
+        await _roll_forward_stalled(runtime, current or record)
         raise stale(current or record, record.revision) from None
     await WorkRecord.get_motor_collection().replace_one({"_id": record.id}, encoded)
     return updated
+
+
+async def _roll_forward_stalled(runtime: Runtime, current: WorkRecord) -> None:
+    """A writer that claimed the next revision and stopped before writing the record (its worker
+    killed) would block every later write: its claim holds the whole record and is the truth,
+    so once it is older than STALLED_CLAIM the record is rolled forward to it (as documents are,
+    core/documents/revisions.py). A younger claim belongs to a writer still at work."""
+    claim = await RecordRevision.get(record_revision_key(current.id, current.revision + 1))
+    if claim is None:
+        return
+    at = claim.at if claim.at.tzinfo else claim.at.replace(tzinfo=UTC)
+    if runtime.clock() - at <= STALLED_CLAIM:
+        return
+    logger.warning(
+        "record %s: revision %d was claimed at %s but never written; rolling forward to it",
+        current.id,
+        claim.revision,
+        at.isoformat(),
+    )
+    await WorkRecord.get_motor_collection().replace_one(
+        {"_id": current.id, "revision": current.revision}, {"_id": current.id, **claim.snapshot}
+    )
