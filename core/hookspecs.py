@@ -129,8 +129,10 @@ def hoso_choose_record(unit: Any, document: dict[str, Any]) -> str | None:
     """The code of the record (hồ sơ) `document` is filed in, with no clerk work, right after it
     is issued (outgoing, internal) or registered (incoming).
 
-    `document` is as in `hoso_number_register`, now with its number, date and `record_code` (the
-    record the author named, if any). Return a record code of the same unit, or None to file it
+    `document` is as in `hoso_number_register`, now with its number, date, `record_code` (the
+    record the author named, if any), `answers` (the id of the document it replies to, if any)
+    and `answers_records` (codes of the unit's records still collecting that hold that
+    document, oldest first). Return a record code of the same unit, or None to file it
     nowhere. A record that does not exist or cannot take the document leaves the document
     numbered and unfiled; the failure is logged and written to the audit history.
     firstresult: stops at the first non-None result.

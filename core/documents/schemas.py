@@ -308,6 +308,12 @@ class DocumentFields(_Strict):
         pattern=r"^[A-Za-z0-9Đđ][A-Za-z0-9Đđ.\-]{0,99}$",
         description="The record (mã hồ sơ) to file it in when it is issued or registered",
     )
+    answers: str | None = Field(
+        None,
+        pattern=r"^[0-9a-f]{24}$",
+        description="The id of the document this one replies to: when it is issued, it is "
+        "filed in the records that hold that one (Decree 30 rule)",
+    )
 
     @field_validator("signer")
     @classmethod
@@ -392,6 +398,7 @@ class DocumentOut(BaseModel):
     extra: dict[str, Any]
     readers: list[str]
     record_code: str | None = None
+    answers: str | None = None
     created_by: str | None
     created_at: datetime
     updated_at: datetime

@@ -270,6 +270,7 @@ async def file_on_numbering(runtime: Runtime, actor: Principal, document: Stored
             return
         hooks = runtime.plugins.for_unit(unit)
         view = DocumentOut.of(document).model_dump(mode="json")
+        view["answers_records"] = await _records_holding(document.answers, document.unit)
         _, code = call_first(hooks.hoso_choose_record, unit=unit, document=view)
         if code is None:
             return
@@ -286,6 +287,19 @@ async def file_on_numbering(runtime: Runtime, actor: Principal, document: Stored
         await _filing_failed(runtime, actor, document, code, exc)
     except Exception as exc:  # noqa: BLE001 - numbering is done; this must not undo it
         await _filing_failed(runtime, actor, document, code, exc)
+
+
+async def _records_holding(document_id: str | None, unit: str) -> list[str]:
+    """Codes of the unit's records still collecting that hold `document_id`, oldest first."""
+    if document_id is None:
+        return []
+    found = await Membership.find({"document_id": PydanticObjectId(document_id)}).to_list()
+    codes = []
+    for item in sorted(found, key=lambda membership: membership.filed_at):
+        record = await WorkRecord.get(item.record_code)
+        if record is not None and record.unit == unit and record.state in COLLECTING:
+            codes.append(record.id)
+    return codes
 
 
 async def _filing_failed(

@@ -102,9 +102,12 @@ def hoso_format_record_code(unit: Any, record: dict[str, Any], year: int, ordina
 
 @hookimpl
 def hoso_choose_record(unit: Any, document: dict[str, Any]) -> str | None:
-    # A document naming a record goes there. (A reply going to the record of the document it
-    # answers needs documents to say what they answer, which they do not yet.)
-    return document.get("record_code") or None
+    # A document naming a record goes there; a reply goes to the record of the document it
+    # answers (`answers_records`: the records still open that hold it, oldest first).
+    if document.get("record_code"):
+        return document["record_code"]
+    answered_in = document.get("answers_records") or []
+    return answered_in[0] if answered_in else None
 
 
 @hookimpl

@@ -273,3 +273,20 @@ async def test_a_plugins_required_components_keep_a_record_open(app: Litestar) -
         closed = await http.post(f"/api/v1/records/{commendation}/close")
         assert closed.status_code == 200, closed.text
         assert closed.json()["doc_total"] == 2
+
+
+async def test_a_reply_is_filed_where_the_document_it_answers_is(app: Litestar) -> None:
+    async with concurrent_client(app) as http:
+        await store_list(PROVINCE)
+        await open_record(http, PROVINCE)
+        arrived = await create(http, incoming(record_code=CODE))
+        assert (await http.post(f"/api/v1/documents/{arrived['id']}/register")).status_code == 200
+        reply = await create(http, outgoing(type_code="CV", answers=arrived["id"]))
+        assert reply["answers"] == arrived["id"]
+        await issue(http, reply["id"])
+        assert [item["document_id"] for item in await filed(http, CODE)] == [
+            arrived["id"],
+            reply["id"],
+        ]
+        unknown = await http.post("/api/v1/documents", json=outgoing(answers="0" * 24))
+        assert_problem(unknown, 422, "answers")
