@@ -48,12 +48,11 @@ def _retention(value: str) -> str:
     return retention_text(parse_retention(value))
 
 
-Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), Visible
-]
-ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Visible
-]
+# Trimmed after the length is checked, so that what the schema refuses (501 characters, the last
+# a space) is refused here too.
+Trimmed = AfterValidator(str.strip)
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500), Trimmed, Visible]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200), Trimmed, Visible]
 HeadingSymbol = Annotated[str, StringConstraints(pattern=r"^[A-ZĐ][A-Za-zĐđ0-9]{0,19}$")]
 ItemId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")]
 Retention = Annotated[
