@@ -79,7 +79,7 @@ async def open_record(runtime: Runtime, actor: Principal, data: RecordOpen) -> W
     now = runtime.clock()
     given = data.model_dump(
         exclude_unset=True,
-        exclude={"unit", "year", "entry_id", "outside_list", "reason", "title"}
+        exclude={"unit", "year", "entry_id", "outside_list", "reason", "title", "creator"}
         | {"number_and_symbol", "retention"},
     )
     record = WorkRecord(
@@ -211,6 +211,13 @@ async def update_record(
         )
     if not changes:
         return record
+    if record.state is RecordState.CLOSED and {
+        "capital_construction",
+        "final_settlement_date",
+    } & set(changes):
+        from core.records.closing import due_date  # closing builds on this module
+
+        changes["due_date"] = due_date(record.model_copy(update=changes), record.end_date)
     updated = await save_record(runtime, actor, record, changes, change="edit")
     await audit(
         runtime,

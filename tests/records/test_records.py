@@ -290,3 +290,35 @@ async def test_a_reply_is_filed_where_the_document_it_answers_is(app: Litestar) 
         ]
         unknown = await http.post("/api/v1/documents", json=outgoing(answers="0" * 24))
         assert_problem(unknown, 422, "answers")
+
+
+async def test_metadata_given_at_opening_is_kept_and_the_due_date_follows_settlement(
+    app: Litestar,
+) -> None:
+    async with concurrent_client(app) as http:
+        await store_list(PROVINCE)
+        record = await open_record(
+            http,
+            PROVINCE,
+            creator="Nguyễn Văn An",
+            language="vi",
+            description="Công trình trụ sở",
+            access_mode="restricted",
+            capital_construction=True,
+            archival={"fonds_code": "H25", "keywords": ["xây dựng"]},
+        )
+        assert record["creator"] == "Nguyễn Văn An"
+        assert record["access_mode"] == "restricted"
+        assert record["archival"]["keywords"] == ["xây dựng"]
+        assert record["capital_construction"] is True
+        done = await issue(http, (await create(http, outgoing()))["id"])
+        await file(http, CODE, done["id"])
+        closed = (await http.post(f"/api/v1/records/{CODE}/close")).json()
+        # Not settled yet: due a year after the end of the work, until settlement is known.
+        assert closed["due_date"][:4] == str(int(done["issued_date"][:4]) + 1)
+        settled = await http.patch(
+            f"/api/v1/records/{CODE}",
+            json={"revision": closed["revision"], "final_settlement_date": "2026-11-30"},
+        )
+        assert settled.status_code == 200, settled.text
+        assert settled.json()["due_date"] == "2027-02-28"
