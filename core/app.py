@@ -41,6 +41,8 @@ from core.numbering.migrate import move_old_registers
 from core.openapi import API_PREFIX, serve_contract_openapi
 from core.plugins import PluginError, PluginHost, call_in_registration_order, create_plugin_host
 from core.problems import EXCEPTION_HANDLERS
+from core.records.api import RecordController, UnitRecordController
+from core.records.lists_api import RecordListController
 from core.runtime import Runtime, utc_now
 from core.security_headers import apply_security_headers
 from core.settings import ConfigError, Settings, load_settings
@@ -105,6 +107,9 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             DocumentController,
             RevisionController,
             RegisterController,
+            RecordController,
+            UnitRecordController,
+            RecordListController,
             uploads,
         ],
         # Every request under /api/v1 belongs to someone, but the handlers marked

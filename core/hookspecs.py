@@ -124,6 +124,32 @@ def hoso_record_list_template(unit: Any, year: int) -> dict[str, Any] | None:
     """
 
 
+@hookspec(firstresult=True)
+def hoso_choose_record(unit: Any, document: dict[str, Any]) -> str | None:
+    """The code of the record (hồ sơ) `document` is filed in, with no clerk work, right after it
+    is issued (outgoing, internal) or registered (incoming).
+
+    `document` is as in `hoso_number_register`, now with its number, date, `record_code` (the
+    record the author named, if any), `answers` (the id of the document it replies to, if any)
+    and `answers_records` (codes of the unit's records still collecting that hold that
+    document, oldest first). Return a record code of the same unit, or None to file it
+    nowhere. A record that does not exist or cannot take the document leaves the document
+    numbered and unfiled; the failure is logged and written to the audit history.
+    firstresult: stops at the first non-None result.
+    """
+
+
+@hookspec
+def hoso_record_requirements(unit: Any, record: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Components `record` must hold before it can be closed (completeness check).
+
+    `record` is the record as the API shows it (`GET /api/v1/records/{code}`). Return a list of
+    `{"name": "Tờ trình", "type_code": "TTR"}`: each is met by a filed, numbered document of that
+    type. A record missing one cannot close; the 422 lists what is missing. All results are
+    collected.
+    """
+
+
 @hookspec
 def hoso_roles() -> list[dict[str, Any]] | None:
     """Roles this plugin adds to the built-in ones (clerk, specialist, leader, archivist,

@@ -16,6 +16,14 @@ from core.documents.models import (
 )
 from core.identity.models import ApiToken, ServiceSecret, SignInSession, User
 from core.numbering.models import PrintedNumber, RegisterEntry, RegisterHint
+from core.records.list_models import RecordList, RecordListRevision
+from core.records.models import (
+    FilingMark,
+    FilingSlot,
+    Membership,
+    RecordRevision,
+    WorkRecord,
+)
 
 DOCUMENT_MODELS: list[type[Document]] = [
     StoredDocument,
@@ -31,4 +39,11 @@ DOCUMENT_MODELS: list[type[Document]] = [
     ServiceSecret,
     AuditEvent,
     AuditChainMark,
+    RecordList,
+    RecordListRevision,
+    WorkRecord,
+    RecordRevision,
+    Membership,
+    FilingSlot,
+    FilingMark,
 ]

@@ -53,6 +53,22 @@ class AuditAction(StrEnum):
     SIGN_IN = "sign_in"
     SIGN_IN_FAILED = "sign_in.failed"
     SIGN_OUT = "sign_out"
+    RECORD_LIST_CREATE = "record_list.create"
+    RECORD_LIST_EDIT = "record_list.edit"
+    RECORD_LIST_IMPORT = "record_list.import"
+    RECORD_LIST_APPROVE = "record_list.approve"
+    RECORD_LIST_AMEND = "record_list.amend"
+    RECORD_OPEN = "record.open"
+    RECORD_EDIT = "record.edit"
+    RECORD_FILE = "record.file"  # a document filed in a record
+    RECORD_FILE_FAILED = "record.file_failed"  # filing on issue/registration could not be done
+    RECORD_UNFILE = "record.unfile"  # a document removed from a record
+    RECORD_REORDER = "record.reorder"
+    RECORD_CLOSE = "record.close"
+    RECORD_SUBMIT = "record.submit"
+    RECORD_ACCEPT = "record.accept"
+    RECORD_RETURN = "record.return"
+    RECORD_EXTEND = "record.extend"
 
 
 def event_key(chain: str, seq: int) -> str:

@@ -123,6 +123,7 @@ async def add_files(
 ) -> list[FileVersion]:
     """Add new files: each is checked and stored as it arrives; all are kept, or none is."""
     problems = _Problems()
+    await _note_if_archived(problems, document)
     _note_if_final(problems, document)
     if role is FileRole.MAIN:
         # Answers the common case early, without storing the blob; also finds main files
@@ -169,6 +170,7 @@ async def add_version(
     """Add a new version of a file from a request that holds exactly one file."""
     current = await get_file(document, file_id)
     problems = _Problems()
+    await _note_if_archived(problems, document)
     _note_if_final(problems, document)
     created = _CreatedByRequest(runtime, document.id)
     try:
@@ -298,6 +300,16 @@ async def delete_all_files(runtime: Runtime, document_id: PydanticObjectId) -> N
     await FileVersion.find({"document_id": document_id}).delete()
     for version in versions:
         await _delete_blob_quietly(runtime, version.blob_key)
+
+
+async def _note_if_archived(problems: _Problems, document: StoredDocument) -> None:
+    """A document in a record the archive accepted is locked, its files too."""
+    from core.records.handover import refuse_if_archived  # records depend on documents
+
+    try:
+        await refuse_if_archived(document)
+    except Conflict as problem:
+        problems.note(_FINAL, problem)
 
 
 def _check_can_change_files(document: StoredDocument) -> None:

@@ -28,6 +28,7 @@ from core.identity.roles import Action
 from core.numbering.models import RegisterEntry
 from core.numbering.service import claim_printed, take_number, void_entry
 from core.plugins import PluginError, call_first
+from core.records.filing import file_on_numbering
 from core.runtime import Runtime
 from core.units.tree import Unit
 
@@ -85,6 +86,7 @@ async def issue_document(
         runtime, document, entry, changes, change=RevisionChange.ISSUE, actor=actor.name
     )
     await _record(runtime, actor, AuditAction.DOCUMENT_ISSUE, document, issued)
+    await file_on_numbering(runtime, actor, issued)
     return issued
 
 
@@ -114,6 +116,7 @@ async def register_incoming(
         runtime, document, entry, changes, change=RevisionChange.REGISTER, actor=actor.name
     )
     await _record(runtime, actor, AuditAction.DOCUMENT_REGISTER, document, registered)
+    await file_on_numbering(runtime, actor, registered)
     return registered
 
 

@@ -106,6 +106,10 @@ class StoredDocument(Document):
     extra: dict[str, Any] = Field(default_factory=dict)
     # Who may read a restricted document besides its unit's leaders and its maker (usernames).
     readers: list[str] = Field(default_factory=list)
+    # The record (hồ sơ) its author wants it filed in when it is numbered (hoso_choose_record).
+    record_code: str | None = None
+    # The document this one replies to (its id): a reply is filed where that one is.
+    answers: str | None = None
     created_by: str | None = None
 
     created_at: datetime

@@ -302,6 +302,18 @@ class DocumentFields(_Strict):
         None, max_length=1000, description="Incoming only: nơi nhận (ToPlaces)"
     )
     extra: Extra | None = Field(None, description="Fields defined by the document type")
+    record_code: str | None = Field(
+        None,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9Đđ][A-Za-z0-9Đđ.\-]{0,99}$",
+        description="The record (mã hồ sơ) to file it in when it is issued or registered",
+    )
+    answers: str | None = Field(
+        None,
+        pattern=r"^[0-9a-f]{24}$",
+        description="The id of the document this one replies to: when it is issued, it is "
+        "filed in the records that hold that one (Decree 30 rule)",
+    )
 
     @field_validator("signer")
     @classmethod
@@ -385,6 +397,8 @@ class DocumentOut(BaseModel):
     due_date: date | None
     extra: dict[str, Any]
     readers: list[str]
+    record_code: str | None = None
+    answers: str | None = None
     created_by: str | None
     created_at: datetime
     updated_at: datetime

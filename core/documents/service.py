@@ -36,6 +36,7 @@ from core.units.tree import Unit
 # these fields, which describe how the document is kept rather than what it says, stay editable.
 EDITABLE_AFTER_NUMBERING = frozenset(
     {"keywords", "description", "access_mode", "due_date", "page_count", "language", "to_places"}
+    | {"record_code", "answers"}
 )
 
 MAX_PAGE_SIZE = 200
@@ -90,6 +91,7 @@ async def create_document(
     fields = {name: value for name, value in _given_fields(data).items() if value is not None}
     _check_direction_fields(data.direction, fields)
     _check_secrecy(runtime, fields.get("secrecy"))
+    await _check_answers(actor, fields.get("answers"))
     extra = fields.pop("extra", None) or {}
     issuing_body = fields.pop("issuing_body", None) or unit.name
     await doc_type.validate_extra(extra)
@@ -188,8 +190,11 @@ async def duplicate_warnings(actor: Principal, document: StoredDocument) -> list
 async def update_document(
     runtime: Runtime, actor: Principal, document_id: str, data: DocumentUpdate
 ) -> StoredDocument:
+    from core.records.handover import refuse_if_archived  # records depend on documents
+
     document = await get_document(actor, document_id, Action.WRITE_DOCUMENTS)
     check_revision(document, data.revision)
+    await refuse_if_archived(document)
     changes = _given_fields(data)
     changes.pop("revision")
     sent = sorted(changes)  # what the client changed, before the fields derived from it
@@ -211,6 +216,7 @@ async def update_document(
             )
     _check_direction_fields(document.direction, changes)
     _check_secrecy(runtime, changes.get("secrecy"))
+    await _check_answers(actor, changes.get("answers"))
     if document.state is DocumentState.DRAFT:
         # Checked on every change of a draft, not only when `extra` changes: the type's schema
         # may have changed since (a plugin upgraded), and a draft must satisfy it to be issued.
@@ -426,6 +432,19 @@ def _check_direction_fields(direction: Direction, fields: dict[str, Any]) -> Non
         f"{direction.value}. Leave them out.",
         errors=[{"field": name, "message": f"only for {kind} documents"} for name in misplaced],
     )
+
+
+async def _check_answers(actor: Principal, answered: str | None) -> None:
+    """A reply names a document the caller can read."""
+    if answered is None:
+        return
+    try:
+        await get_document(actor, answered)
+    except NotFound:
+        raise InvalidInput(
+            f"answers names document {answered}, which does not exist or which you cannot read.",
+            errors=[{"field": "answers", "message": "no such document"}],
+        ) from None
 
 
 def _check_secrecy(runtime: Runtime, secrecy: Secrecy | None) -> None:

@@ -29,6 +29,10 @@ class Action:
     READ_AUDIT = "audit.read"  # the unit's history of changes
     VERIFY_AUDIT = "audit.verify"  # walk the history chains
     MANAGE_ACCOUNTS = "accounts.manage"  # people, their roles in the unit, API tokens
+    READ_RECORDS = "records.read"  # the record lists and the work records (hồ sơ) of the unit
+    MANAGE_RECORDS = "records.manage"  # edit draft record lists; open, file, close records
+    APPROVE_RECORD_LIST = "records.approve_list"  # approve the annual record list
+    ACCEPT_RECORDS = "records.accept"  # accept records into the archive, or return them
 
     ALL = frozenset(
         {
@@ -42,6 +46,10 @@ class Action:
             READ_AUDIT,
             VERIFY_AUDIT,
             MANAGE_ACCOUNTS,
+            READ_RECORDS,
+            MANAGE_RECORDS,
+            APPROVE_RECORD_LIST,
+            ACCEPT_RECORDS,
         }
     )
 
@@ -63,29 +71,32 @@ BUILTIN_ROLES: dict[str, Role] = {
             "clerk",
             "Văn thư",
             frozenset({A.READ_DOCUMENTS, A.WRITE_DOCUMENTS, A.NUMBER_DOCUMENTS})
-            | {A.READ_REGISTERS, A.READ_TYPES},
+            | {A.READ_REGISTERS, A.READ_TYPES, A.READ_RECORDS, A.MANAGE_RECORDS},
         ),
         Role(
             "specialist",
             "Chuyên viên",
-            frozenset({A.READ_DOCUMENTS, A.WRITE_DOCUMENTS}) | {A.READ_TYPES},
+            frozenset({A.READ_DOCUMENTS, A.WRITE_DOCUMENTS})
+            | {A.READ_TYPES, A.READ_RECORDS, A.MANAGE_RECORDS},
         ),
         Role(
             "leader",
             "Lãnh đạo",
             frozenset({A.READ_DOCUMENTS, A.WRITE_DOCUMENTS, A.READ_RESTRICTED, A.READ_REGISTERS})
-            | {A.READ_TYPES, A.READ_AUDIT},
+            | {A.READ_TYPES, A.READ_AUDIT, A.READ_RECORDS, A.MANAGE_RECORDS}
+            | {A.APPROVE_RECORD_LIST},
         ),
         Role(
             "archivist",
             "Lưu trữ",
-            frozenset({A.READ_DOCUMENTS, A.READ_REGISTERS, A.READ_TYPES}),
+            frozenset({A.READ_DOCUMENTS, A.READ_REGISTERS, A.READ_TYPES})
+            | {A.READ_RECORDS, A.ACCEPT_RECORDS},
         ),
         Role(
             "unit_admin",
             "Quản trị đơn vị",
             frozenset({A.READ_DOCUMENTS, A.READ_TYPES, A.MANAGE_TYPES, A.MANAGE_ACCOUNTS})
-            | {A.READ_REGISTERS, A.READ_AUDIT},
+            | {A.READ_REGISTERS, A.READ_AUDIT, A.READ_RECORDS, A.APPROVE_RECORD_LIST},
             covers_units_below=True,
         ),
         Role(

@@ -26,6 +26,12 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             "description": "Records numbered through the whole list, or from 01 in each big "
             "heading (D30 App. V)",
         },
+        "secret_documents_in_records": {
+            "type": "boolean",
+            "default": False,
+            "description": "Whether documents with a secrecy level (Mật, Tối mật, Tuyệt mật) "
+            "may be filed in electronic records; off unless the unit is allowed to",
+        },
         "secret_symbol_suffix": {
             "type": "string",
             "pattern": "^[A-ZĐ][A-Za-zĐđ0-9]{0,9}$",
@@ -92,6 +98,16 @@ def hoso_format_record_code(unit: Any, record: dict[str, Any], year: int, ordina
         f"{format_ordinal(ordinal)}.{heading}" if heading else format_ordinal(ordinal)
     )
     return f"{unit.code}.{year}.{number_and_symbol}"
+
+
+@hookimpl
+def hoso_choose_record(unit: Any, document: dict[str, Any]) -> str | None:
+    # A document naming a record goes there; a reply goes to the record of the document it
+    # answers (`answers_records`: the records still open that hold it, oldest first).
+    if document.get("record_code"):
+        return document["record_code"]
+    answered_in = document.get("answers_records") or []
+    return answered_in[0] if answered_in else None
 
 
 @hookimpl

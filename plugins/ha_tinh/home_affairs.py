@@ -10,6 +10,9 @@ appended: `05/QĐ-SNV-TĐKT`.
 Settings (config/units.toml, `[unit.plugins.ha_tinh_home_affairs]`, declared in SETTINGS_SCHEMA):
     register       register key of commendation decisions   (default "thi-dua-khen-thuong")
     symbol_suffix  appended to their symbol                 (default "TĐKT")
+    commendation_record  number and symbol of the year's emulation and commendation record
+                   (default "01.TĐKT"): issued commendation decisions are filed in it, and it
+                   closes only with a Tờ trình and a commendation decision in it
 """
 
 from __future__ import annotations
@@ -72,6 +75,13 @@ SETTINGS_SCHEMA: dict[str, Any] = {
             "default": "thi-dua-khen-thuong",
             "description": "Register key of commendation decisions (lower case, digits, - and _)",
         },
+        "commendation_record": {
+            "type": "string",
+            "pattern": "^[0-9]{1,3}\\.[A-ZĐ][A-Za-zĐđ0-9-]{0,19}$",
+            "default": "01.TĐKT",
+            "description": "Number and symbol, in each year's record list, of the emulation and "
+            "commendation record: commendation decisions are filed in it when issued",
+        },
         "symbol_suffix": {
             "type": "string",
             "pattern": "^[A-ZĐ][A-Za-zĐđ0-9]{0,9}$",
@@ -123,3 +133,26 @@ def hoso_format_document_number(
         "number": f"{number:02d}",
         "symbol": f"QĐ-{unit.abbreviation}-{settings['symbol_suffix']}",
     }
+
+
+@hookimpl
+def hoso_choose_record(unit: Any, document: dict[str, Any]) -> str | None:
+    # Commendation decisions go to that year's emulation and commendation record, unless their
+    # author named a record (then the Decree 30 rule files them there).
+    if document.get("type_code") != TYPE_CODE or document.get("record_code"):
+        return None
+    issued = document.get("issued_date")
+    if not issued:
+        return None
+    return f"{unit.code}.{issued[:4]}.{_settings(unit)['commendation_record']}"
+
+
+@hookimpl
+def hoso_record_requirements(unit: Any, record: dict[str, Any]) -> list[dict[str, str]]:
+    # A commendation record holds the proposal (tờ trình) and the decision it led to.
+    if record.get("number_and_symbol") != _settings(unit)["commendation_record"]:
+        return []
+    return [
+        {"name": "Tờ trình", "type_code": "TTR"},
+        {"name": "Quyết định khen thưởng", "type_code": TYPE_CODE},
+    ]

@@ -132,7 +132,7 @@ def test_a_misspelled_setting_is_refused_naming_the_accepted_ones(tmp_path: Path
     line = config_check_error(units)
 
     assert f"unit {HOME_AFFAIRS}, plugin ha_tinh_home_affairs, setting 'registr'" in line
-    assert "unknown setting (accepted: register, symbol_suffix)" in line
+    assert "unknown setting (accepted: commendation_record, register, symbol_suffix)" in line
 
 
 def test_a_mistake_inherited_by_every_unit_is_reported_once_where_it_is_written(
