@@ -141,11 +141,11 @@ async def test_a_unit_administrator_grants_only_what_it_holds_where_it_holds_it(
         )
 
     allowed = [
-        await token_with(grant("archivist", PARENT)),  # reads only what it reads itself
-        await token_with(grant("archivist", OWN)),  # below: its role covers it
-        await token_with(grant("unit_admin", OWN)),  # it holds every action of unit_admin there
+        await token_with(grant("unit_admin", PARENT)),  # exactly what it holds there
+        await token_with(grant("unit_admin", OWN)),  # below: its role covers it
     ]
     refused = [
+        await token_with(grant("archivist", OWN)),  # accepts records into the archive: it does not
         # A token is never stronger than its maker: a unit administrator writes no documents,
         # numbers none and reads no restricted ones, so its tokens may not either.
         await token_with(grant("clerk", PARENT)),
@@ -153,14 +153,13 @@ async def test_a_unit_administrator_grants_only_what_it_holds_where_it_holds_it(
         await token_with(grant("leader", OWN)),
         await token_with(grant("province_admin", PARENT)),  # more than it holds there
         await token_with(grant("province_admin", OWN)),
-        await token_with(grant("archivist", OTHER)),  # not its unit
-        await token_with(grant("archivist", PROVINCE)),  # above its unit
-        await token_with(grant("unit_admin", PROVINCE)),
-        await token_with(grant("archivist", OWN), grant("archivist", OTHER)),  # one too many
+        await token_with(grant("unit_admin", OTHER)),  # not its unit
+        await token_with(grant("unit_admin", PROVINCE)),  # above its unit
+        await token_with(grant("unit_admin", OWN), grant("unit_admin", OTHER)),  # one too many
     ]
     unknown = [
         await token_with(grant("chief", OWN)),
-        await token_with(grant("archivist", "999.99.99.H99")),
+        await token_with(grant("unit_admin", "999.99.99.H99")),
     ]
 
     for response in allowed:
