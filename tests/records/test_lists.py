@@ -13,7 +13,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from tests.documents.conftest import PROBLEM_JSON
-from tests.identity.people import acting, grant, make_token
+from tests.identity.people import acting, credential_for, grant, make_token
 
 PROVINCE = "000.00.00.H25"
 HOME_AFFAIRS = "000.00.05.H25"
@@ -318,7 +318,7 @@ async def test_roles_and_isolation(client: httpx.AsyncClient) -> None:
     )
     edit = await archivist.put(path(), json={"revision": listed["revision"], "headings": []})
     assert edit.status_code == 403
-    leader = acting(client, (await make_token(client, grant("leader", HOME_AFFAIRS)))["token"])
+    leader = acting(client, await credential_for(client, grant("leader", HOME_AFFAIRS)))
     assert (await leader.post(f"{path()}/approve")).status_code == 200
 
 

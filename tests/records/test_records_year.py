@@ -23,7 +23,7 @@ from tests.documents.conftest import (
     issue,
     outgoing,
 )
-from tests.identity.people import acting, grant, make_token
+from tests.identity.people import acting, credential_for, grant, make_token
 from tests.records.records_helpers import YEAR, file, filed
 
 LISTS = f"/api/v1/units/{HOME_AFFAIRS}/record-lists/{YEAR}"
@@ -49,7 +49,7 @@ def entry_ids(listed: dict[str, Any]) -> dict[str, str]:
 
 async def test_a_year_of_records(app: Litestar, tmp_path: Path) -> None:
     async with concurrent_client(app) as http:
-        leader = acting(http, (await make_token(http, grant("leader", HOME_AFFAIRS)))["token"])
+        leader = acting(http, await credential_for(http, grant("leader", HOME_AFFAIRS)))
         clerk = acting(http, (await make_token(http, grant("clerk", HOME_AFFAIRS)))["token"])
         archivist = acting(
             http, (await make_token(http, grant("archivist", HOME_AFFAIRS)))["token"]
