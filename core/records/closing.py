@@ -1,7 +1,8 @@
 """Closing a record (kết thúc hồ sơ, D30 Art. 29.3): dates, totals and the document list.
 
 Closing refuses a record that still holds drafts (they are not documents of the work yet: remove
-them, or issue them) and one missing a component its unit's plugins require
+them, or issue them), copies of a document it already holds (the same letter received twice, the
+same number and symbol), and one missing a component its unit's plugins require
 (`hoso_record_requirements`); both answers name what to fix. Otherwise it sets the start and end
 dates and the document and page totals from the filed documents, numbers them 1..n in their
 order (the list, biên mục, is GET /api/v1/records/{code}/documents), and works out when the
@@ -71,6 +72,22 @@ async def close_record(
                 for item, document in drafts
             ],
         )
+    copies = _duplicate_copies(filed)
+    if copies:
+        raise InvalidInput(
+            f"Record {record.id} holds {len(copies)} copy(ies) of a document it already holds "
+            "(the same number and symbol, or the same sender's number, from the same body); a "
+            "closed record keeps one of each (D30 Art. 29.3): take the copies out "
+            f"(DELETE /api/v1/records/{record.id}/documents/<id>).",
+            errors=[
+                {
+                    "field": "documents",
+                    "message": f"document {copy.id} (number {item.order}) is a copy of "
+                    f"{original.id}: {copy.summary}",
+                }
+                for item, copy, original in copies
+            ],
+        )
     missing = _missing(runtime, record, [document for _, document in filed])
     if missing:
         raise InvalidInput(
@@ -120,6 +137,40 @@ async def close_record(
         },
     )
     return closed
+
+
+def _identity(document: StoredDocument) -> tuple[Any, ...] | None:
+    """What makes two stored documents one document of the work: the number and symbol it was
+    issued under (outgoing, internal), or the sender's number, symbol and date (incoming), with
+    the body that issued it. None for a document without a number yet."""
+    if document.number is not None and document.symbol:
+        return ("issued", document.unit, document.register_year, document.number, document.symbol)
+    if document.original_number:
+        return (
+            "received",
+            document.issuing_body,
+            document.original_number,
+            document.original_symbol,
+            document.original_date,
+        )
+    return None
+
+
+def _duplicate_copies(
+    filed: list[tuple[Membership, StoredDocument]],
+) -> list[tuple[Membership, StoredDocument, StoredDocument]]:
+    """Each filed document that repeats one filed before it in the record's order."""
+    first: dict[tuple[Any, ...], StoredDocument] = {}
+    copies = []
+    for item, document in filed:
+        key = _identity(document)
+        if key is None:
+            continue
+        if key in first:
+            copies.append((item, document, first[key]))
+        else:
+            first[key] = document
+    return copies
 
 
 async def _filed(record: WorkRecord) -> list[tuple[Membership, StoredDocument]]:

@@ -322,3 +322,32 @@ async def test_metadata_given_at_opening_is_kept_and_the_due_date_follows_settle
         )
         assert settled.status_code == 200, settled.text
         assert settled.json()["due_date"] == "2027-02-28"
+
+
+async def register(http: Any, document_id: str) -> dict[str, Any]:
+    response = await http.post(f"/api/v1/documents/{document_id}/register")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_closing_refuses_a_second_copy_of_the_same_letter(app: Litestar) -> None:
+    """The same letter received twice (same sender, number and symbol) is registered twice and
+    may be filed twice; a closed record keeps it once (D30 Art. 29.3)."""
+    async with concurrent_client(app) as http:
+        await store_list(PROVINCE)
+        await open_record(http, PROVINCE)
+        letter = {"original_number": "15", "original_symbol": "UBND-VP", "summary": "Về việc A"}
+        first = await register(http, (await create(http, incoming(**letter)))["id"])
+        again = await register(http, (await create(http, incoming(**letter)))["id"])
+        other = await register(http, (await create(http, incoming(original_number="16")))["id"])
+        for document in (first, again, other):
+            assert (await file(http, CODE, document["id"])).status_code == 201
+
+        refused = await http.post(f"/api/v1/records/{CODE}/close")
+        assert_problem(refused, 422, again["id"], f"copy of {first['id']}")
+        assert (await http.get(f"/api/v1/records/{CODE}")).json()["state"] == "open"
+
+        await http.delete(f"/api/v1/records/{CODE}/documents/{again['id']}")
+        closed = await http.post(f"/api/v1/records/{CODE}/close")
+        assert closed.status_code == 200, closed.text
+        assert closed.json()["doc_total"] == 2
