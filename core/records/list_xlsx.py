@@ -98,9 +98,18 @@ def to_csv(body: ListBody) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    writer.writerows(printed_rows(body))
+    writer.writerows([[_inert(cell) for cell in row] for row in printed_rows(body)])
     # With a byte order mark: spreadsheet programs then read the Vietnamese as UTF-8.
     return ("\ufeff" + text.getvalue()).encode("utf-8")
+
+
+def _inert(cell: Any) -> Any:
+    """A cell a spreadsheet would run as a formula (=, +, -, @ first) is opened as text: a
+    title typed as `=HYPERLINK(…)` must not become a link or a command when a clerk opens the
+    CSV (OWASP "CSV injection"). The leading apostrophe is what spreadsheets read as "text"."""
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + cell
+    return cell
 
 
 def to_xlsx(body: ListBody, unit_name: str) -> bytes:

@@ -508,3 +508,6 @@ async def test_text_that_looks_like_a_formula_stays_text(client: httpx.AsyncClie
     sheet = load_workbook(io.BytesIO((await client.get(f"{path()}/xlsx")).content)).worksheets[0]
     assert sheet["B6"].value == title
     assert sheet["B6"].data_type == "s"
+    # The CSV says the same, as text a spreadsheet opens without running it.
+    rows = list(csv.reader(io.StringIO((await client.get(f"{path()}/csv")).content.decode())))
+    assert ["'" + title] in [row[1:2] for row in rows]
