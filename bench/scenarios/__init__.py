@@ -16,7 +16,7 @@ class Options:
 
 
 def all_scenarios() -> dict[str, object]:
-    from bench.scenarios import audit, create, files, issue_latency, issue_rate, pages
+    from bench.scenarios import audit, create, files, issue_latency, issue_rate, pages, records
 
     return {
         "create": create.run,
@@ -25,4 +25,5 @@ def all_scenarios() -> dict[str, object]:
         "pages": pages.run,
         "files": files.run,
         "audit": audit.run,
+        "records": records.run,
     }
