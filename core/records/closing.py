@@ -67,7 +67,8 @@ async def close_record(
             errors=[
                 {
                     "field": "documents",
-                    "message": f"draft {document.id} (number {item.order}): {document.summary}",
+                    "message": f"draft {document.id} (number {item.order})"
+                    + _summary_for(actor, document),
                 }
                 for item, document in drafts
             ],
@@ -83,7 +84,7 @@ async def close_record(
                 {
                     "field": "documents",
                     "message": f"document {copy.id} (number {item.order}) is a copy of "
-                    f"{original.id}: {copy.summary}",
+                    f"{original.id}" + _summary_for(actor, copy),
                 }
                 for item, copy, original in copies
             ],
@@ -112,6 +113,21 @@ async def close_record(
         "due_date": due_date(record, end),
     }
     closed = await save_record(runtime, actor, record, changes, change="close")
+    # A filing or a removal may have landed between the reading above and the closed state
+    # being written (it checked the state before this close saved it). The closed record must
+    # hold exactly what was checked and counted: if not, put it back as it was and say so.
+    now_filed = {item.document_id for item in await memberships(record.id)}
+    if now_filed != {item.document_id for item, _ in filed}:
+        reverted = {
+            name: getattr(record, name)
+            for name in ("state", "start_date", "end_date", "doc_total", "page_total", "due_date")
+        }
+        await save_record(runtime, actor, closed, {**reverted, "closed_at": None}, change="reopen")
+        raise Conflict(
+            f"Documents were filed in or taken out of record {record.id} while it was being "
+            "closed; it stays open. Look at its documents and close it again.",
+            record=record.id,
+        )
     collection = Membership.get_motor_collection()
     for position, (item, _) in enumerate(filed, start=1):
         if item.order != position:
@@ -137,6 +153,12 @@ async def close_record(
         },
     )
     return closed
+
+
+def _summary_for(actor: Principal, document: StoredDocument) -> str:
+    """A document's summary in a message, for whoever may read it; its id alone otherwise (a
+    restricted document's summary is for its readers)."""
+    return f": {document.summary}" if actor.can_read_document(document) else ""
 
 
 def _identity(document: StoredDocument) -> tuple[Any, ...] | None:

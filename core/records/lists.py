@@ -97,6 +97,15 @@ async def get_list(runtime: Runtime, actor: Principal, unit: str, year: int) -> 
     return await read_list(unit, year)
 
 
+async def read_entries(unit: str, year: int) -> list[ListEntry]:
+    """Every entry of `unit`'s list for `year`, numbered as the list stands (none without a
+    list). One `_id` read; no policy check."""
+    stored = await RecordList.get(list_key(unit, year))
+    if stored is None:
+        return []
+    return [_entry_of(stored, row) for row in entry_rows(stored)]
+
+
 async def find_entry(unit: str, year: int, entry_id: str) -> ListEntry | None:
     """The entry `entry_id` of `unit`'s list for `year`, numbered as the list stands; None when
     the unit has no list that year or the list no such entry. One `_id` read; no policy check
@@ -105,26 +114,31 @@ async def find_entry(unit: str, year: int, entry_id: str) -> ListEntry | None:
     if stored is None:
         return None
     for row in entry_rows(stored):
-        assert row.entry is not None and row.number is not None
+        assert row.entry is not None
         if row.entry.entry_id == entry_id:
-            return ListEntry(
-                entry_id=row.entry.entry_id,
-                heading_symbol=row.big.symbol,
-                heading_title=row.big.title,
-                small_heading_title=row.small.title if row.small else None,
-                number=row.number,
-                number_and_symbol=number_and_symbol(row.number, row.big.symbol),
-                title=row.entry.title,
-                retention=retention_text(row.entry.retention_years),
-                retention_years=row.entry.retention_years,
-                responsible=row.entry.responsible,
-                notes=row.entry.notes,
-                exempt=row.entry.exempt,
-                list_state=stored.state,
-                year=stored.year,
-                unit=stored.unit,
-            )
+            return _entry_of(stored, row)
     return None
+
+
+def _entry_of(stored: RecordList, row: Any) -> ListEntry:
+    assert row.entry is not None and row.number is not None
+    return ListEntry(
+        entry_id=row.entry.entry_id,
+        heading_symbol=row.big.symbol,
+        heading_title=row.big.title,
+        small_heading_title=row.small.title if row.small else None,
+        number=row.number,
+        number_and_symbol=number_and_symbol(row.number, row.big.symbol),
+        title=row.entry.title,
+        retention=retention_text(row.entry.retention_years),
+        retention_years=row.entry.retention_years,
+        responsible=row.entry.responsible,
+        notes=row.entry.notes,
+        exempt=row.entry.exempt,
+        list_state=stored.state,
+        year=stored.year,
+        unit=stored.unit,
+    )
 
 
 # --- starting a list ------------------------------------------------------------------------

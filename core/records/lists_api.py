@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import anyio.to_thread
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.openapi.spec import (
@@ -43,7 +44,7 @@ from core.runtime import Runtime
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 RAW_BODY_TYPE = "application/octet-stream"
-Year = Parameter(ge=1900, le=9999, description="The calendar year of the list")
+Year = Parameter(ge=2000, le=2100, description="The calendar year of the list, as records take")
 
 
 @dataclass
@@ -261,7 +262,9 @@ class RecordListController(Controller):
                 "The body is empty: send the XLSX file as the body.",
                 errors=[{"field": "file", "message": "empty"}],
             )
-        headings = read_xlsx(body, stored.numbering)
+        # Reading a workbook is CPU work of up to a few seconds: off the event loop, so the
+        # other requests of this worker go on meanwhile.
+        headings = await anyio.to_thread.run_sync(read_xlsx, body, stored.numbering)
         updated = await lists.replace_headings(
             runtime, actor, code, year, stored.revision, headings, change="import"
         )

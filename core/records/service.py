@@ -50,11 +50,12 @@ async def open_record(runtime: Runtime, actor: Principal, data: RecordOpen) -> W
     if data.outside_list:
         assert data.number_and_symbol and data.title and data.retention
         ordinal, heading = _parse_number_and_symbol(data.number_and_symbol)
+        printed = await _free_outside_number(unit, data.year, ordinal, heading)
         origin: dict[str, Any] = {
             "entry_id": None,
             "outside_list": True,
             "outside_reason": data.reason,
-            "number_and_symbol": data.number_and_symbol,
+            "number_and_symbol": printed,
             "title": data.title,
             "retention": data.retention,
         }
@@ -144,6 +145,28 @@ async def _approved_entry(unit: Unit, year: int, entry_id: str) -> Any:
     return entry
 
 
+async def _free_outside_number(unit: Unit, year: int, ordinal: int, heading: str | None) -> str:
+    """The number and symbol of a record opened outside the list, as the list prints them
+    (`1.TH` → `01.TH`), once it is known not to be one of the list's own: a record outside the
+    list must not take the code of an entry, which could then never get its record."""
+    from core.records.lists import read_entries  # the list is its own module, built alongside
+
+    if ordinal < 1:
+        raise InvalidInput(
+            "A record's number starts at 1.",
+            errors=[{"field": "number_and_symbol", "message": "number 0"}],
+        )
+    printed = f"{ordinal:02d}" + (f".{heading}" if heading else "")
+    for entry in await read_entries(unit.code, year):
+        if entry.number == ordinal and (entry.heading_symbol == heading or heading is None):
+            raise Conflict(
+                f"{printed} is entry {entry.number_and_symbol} of unit {unit.code}'s record list "
+                f"for {year} ({entry.title}); open it from the list (entry_id "
+                f"{entry.entry_id!r}), or choose a number the list does not use."
+            )
+    return printed
+
+
 def _parse_number_and_symbol(value: str) -> tuple[int, str | None]:
     number, _, symbol = value.partition(".")
     return int(number), symbol or None
@@ -193,7 +216,9 @@ async def list_records(
         query["year"] = year
     if state is not None:
         query["state"] = state.value
-    found = await WorkRecord.find(query).limit(MAX_PAGE).to_list()
+    # Codes begin with the unit and the year: in code order, the first 1,000 are the oldest
+    # years' (not any 1,000). A cursor is for when a unit holds more.
+    found = await WorkRecord.find(query).sort("+_id").limit(MAX_PAGE).to_list()
     return sorted(found, key=lambda record: (record.year, record.id))
 
 

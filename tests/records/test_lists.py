@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -511,3 +512,23 @@ async def test_text_that_looks_like_a_formula_stays_text(client: httpx.AsyncClie
     # The CSV says the same, as text a spreadsheet opens without running it.
     rows = list(csv.reader(io.StringIO((await client.get(f"{path()}/csv")).content.decode())))
     assert ["'" + title] in [row[1:2] for row in rows]
+
+
+async def test_a_small_file_that_unpacks_to_millions_of_cells_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    """A 100 KB workbook whose one row holds a million cells would keep the reader busy for
+    seconds: refused by its unpacked size before it is read."""
+    created = await start(client)
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", "<c><v>1</v></c>" * 1_000_000)
+    assert len(packed.getvalue()) < 1_048_576
+
+    bomb = await client.post(
+        f"{path()}/import", content=packed.getvalue(), headers={"content-type": XLSX}
+    )
+
+    assert bomb.status_code == 422
+    assert "unpacks to more than 8 MiB" in bomb.json()["detail"]
+    assert (await client.get(path())).json() == created

@@ -351,3 +351,71 @@ async def test_closing_refuses_a_second_copy_of_the_same_letter(app: Litestar) -
         closed = await http.post(f"/api/v1/records/{CODE}/close")
         assert closed.status_code == 200, closed.text
         assert closed.json()["doc_total"] == 2
+
+
+async def test_a_filing_that_lands_while_the_record_closes_keeps_it_open(
+    app: Litestar, monkeypatch: Any
+) -> None:
+    """A document filed between the closing's reading of the record and its writing of the
+    closed state was never checked: the record stays open, and the clerk is told to close again."""
+    from core.records import closing
+
+    async with concurrent_client(app) as http:
+        await store_list(PROVINCE)
+        await open_record(http, PROVINCE)
+        done = await issue(http, (await create(http, outgoing()))["id"])
+        await file(http, CODE, done["id"])
+        late = await create(http, outgoing(summary="Dự thảo nộp muộn"))
+        read_filed = closing._filed
+
+        async def filed_then_one_more(record: Any) -> Any:
+            found = await read_filed(record)
+            assert (await file(http, CODE, late["id"])).status_code == 201
+            return found
+
+        monkeypatch.setattr(closing, "_filed", filed_then_one_more)
+        raced = await http.post(f"/api/v1/records/{CODE}/close")
+        monkeypatch.setattr(closing, "_filed", read_filed)
+
+        assert_problem(raced, 409, "while it was being closed")
+        after = (await http.get(f"/api/v1/records/{CODE}")).json()
+        assert after["state"] == "open" and after["doc_total"] in (None, 0)
+        assert {item["document_id"] for item in await filed(http, CODE)} == {
+            done["id"],
+            late["id"],
+        }
+        # Closing again sees the draft, and refuses it.
+        assert_problem(await http.post(f"/api/v1/records/{CODE}/close"), 422, late["id"])
+
+
+async def test_a_record_outside_the_list_cannot_take_an_entrys_number(app: Litestar) -> None:
+    async with concurrent_client(app) as http:
+        await store_list(PROVINCE)
+
+        async def outside(number: str) -> Any:
+            return await http.post(
+                "/api/v1/records",
+                json={
+                    "unit": PROVINCE,
+                    "year": YEAR,
+                    "outside_list": True,
+                    "reason": "Việc phát sinh",
+                    "title": "Hồ sơ ngoài danh mục",
+                    "number_and_symbol": number,
+                    "retention": "10 years",
+                },
+            )
+
+        taken = await outside("1.TH")  # written without its leading zero: still entry 01.TH
+        zero = await outside("0.TH")
+        free = await outside("7.TH")
+        from_list = await http.post(
+            "/api/v1/records", json={"unit": PROVINCE, "year": YEAR, "entry_id": "TH-1"}
+        )
+
+    assert_problem(taken, 409, "01.TH", "TH-1")
+    assert_problem(zero, 422, "number_and_symbol")
+    assert free.status_code == 201, free.text
+    assert free.json()["number_and_symbol"] == "07.TH"
+    assert free.json()["code"].endswith(f".{YEAR}.07.TH")
+    assert from_list.status_code == 201, from_list.text  # the entry still gets its own record
