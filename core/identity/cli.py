@@ -158,14 +158,7 @@ def users_grant(
     config: ConfigOption = None,
 ) -> None:
     """Give a person roles in units: hoso users grant lan clerk@000.00.05.H25"""
-
-    async def work(runtime: Runtime, actor: Principal) -> Any:
-        user = None
-        for one in _grants(grant):
-            user = await service.add_grant(runtime, actor, username, one)
-        return user
-
-    _show_user(_run(config, work))
+    _change_grants(config, username, grant, service.add_grant)
 
 
 @users_app.command("revoke")
@@ -175,11 +168,16 @@ def users_revoke(
     config: ConfigOption = None,
 ) -> None:
     """Take roles back: hoso users revoke lan clerk@000.00.05.H25"""
+    _change_grants(config, username, grant, service.remove_grant)
+
+
+def _change_grants(config: Path | None, username: str, grants: list[str], change: Any) -> None:
+    """Apply `change` (add_grant or remove_grant) for each ROLE@UNIT, then show the person."""
 
     async def work(runtime: Runtime, actor: Principal) -> Any:
         user = None
-        for one in _grants(grant):
-            user = await service.remove_grant(runtime, actor, username, one)
+        for one in _grants(grants):
+            user = await change(runtime, actor, username, one)
         return user
 
     _show_user(_run(config, work))
