@@ -48,6 +48,7 @@ from core.security_headers import apply_security_headers
 from core.settings import ConfigError, Settings, load_settings
 from core.units.api import UnitController
 from core.units.tree import load_unit_tree
+from core.workflows.registry import load_workflows
 
 logger = logging.getLogger("hoso")
 
@@ -64,6 +65,9 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     policy = Policy(units, roles_of(plugins))
     runtime = Runtime(settings, units, plugins, create_blob_store(settings), policy, clock=clock)
     runtime.oidc = OidcVerifier.from_settings(settings)
+    runtime.workflows = load_workflows(
+        settings.resolved_workflows_dir(), plugins, units, set(policy.roles)
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

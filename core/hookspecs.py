@@ -176,3 +176,54 @@ def hoso_map_identity_claims(claims: dict[str, Any], username: str) -> list[dict
     every grant any plugin returns (a plugin cannot take away what another grants; [] and None
     add nothing).
     """
+
+
+@hookspec
+def hoso_workflows() -> list[dict[str, Any]] | None:
+    """Workflow definitions this plugin offers. Called once at start, not per unit: a definition
+    is used by the units whose `hoso_choose_workflow` (or config/workflows/) names it.
+
+    Each definition is a dict in the format of config/workflows/*.toml, with its `name`:
+    `{"name": "ha_tinh_legal_review", "label": …, "directions": ["outgoing"], "start": "draft",
+    "states": {…}, "transitions": [{…}, …]}`. `core.workflows.defaults.decree30(name)` returns a
+    copy of a Decree 30 default to start from. Every definition is checked at start (unknown
+    states, dead ends, transitions no role can take, a name already taken): a wrong one stops the
+    start with one line naming the plugin, the workflow and the problem. All results are
+    collected.
+    """
+
+
+@hookspec(firstresult=True)
+def hoso_choose_workflow(unit: Any, document: dict[str, Any]) -> str | None:
+    """The name of the workflow `document` follows, chosen when it is created.
+
+    `document` is as the API shows it (`direction`, `type_code`, `unit`, …). Return the name of a
+    workflow (from any plugin's `hoso_workflows`, config/workflows/ or the Decree 30 defaults) for
+    the document's direction, or None to leave the choice to config/workflows/ and then to the
+    defaults. firstresult: stops at the first non-None result.
+    """
+
+
+@hookspec
+def hoso_before_transition(
+    unit: Any, document: dict[str, Any], transition: dict[str, Any], actor: str
+) -> str | None:
+    """A guard, called before `actor` (a username, or `token:<id>`) takes `transition` on
+    `document` (as the API shows it). `transition` holds `name`, `from`, `to`, `comment` and the
+    `fields` the caller filled in.
+
+    Return a reason (a sentence in the caller's language) to refuse it: the caller gets 422 with
+    that reason and nothing changes. Return None to allow it. All plugins on for the unit are
+    asked; the first refusal wins.
+    """
+
+
+@hookspec
+def hoso_after_transition(
+    unit: Any, document: dict[str, Any], transition: dict[str, Any], actor: str
+) -> None:
+    """An event, called after `transition` (as for `hoso_before_transition`, with `revision`)
+    was taken and stored: notify, file, call out. The document is as it is now. What a plugin
+    raises here is logged and written to the audit history; the transition stays taken. Every
+    plugin on for the unit is called.
+    """

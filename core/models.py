@@ -24,6 +24,7 @@ from core.records.models import (
     RecordRevision,
     WorkRecord,
 )
+from core.workflows.models import OpinionAnswer, OpinionRequest
 
 DOCUMENT_MODELS: list[type[Document]] = [
     StoredDocument,
@@ -46,4 +47,6 @@ DOCUMENT_MODELS: list[type[Document]] = [
     Membership,
     FilingSlot,
     FilingMark,
+    OpinionRequest,
+    OpinionAnswer,
 ]

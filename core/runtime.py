@@ -13,6 +13,7 @@ from core.identity.policy import Policy
 from core.plugins import PluginHost
 from core.settings import Settings
 from core.units.tree import UnitTree
+from core.workflows.registry import WorkflowRegistry
 from storage import BlobStore
 
 
@@ -31,6 +32,8 @@ class Runtime:
     blobs: BlobStore
     # Who may do what: the roles (built-in and from plugins) over the units tree.
     policy: Policy
+    # Every workflow definition and which units use which (core.workflows.registry).
+    workflows: WorkflowRegistry = field(default_factory=WorkflowRegistry)
     # Set by the app's lifespan once the database answers.
     database: Database | None = None
     # The key access tokens are signed with: the `secret_key` setting, or one kept in the

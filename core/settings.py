@@ -80,6 +80,10 @@ class Settings(BaseSettings):
 
     # Units tree and per-unit plugins. Empty: `units.toml` beside the config file.
     units_file: Path | None = None
+    # Workflow definitions and which units use them; empty: `workflows/` beside this file.
+    workflows_dir: Path | None = None
+    # Working days left on a deadline from which "my tasks" lists it as due soon.
+    due_soon_working_days: int = Field(2, ge=0, le=30)
 
     # Single sign-on: bearer tokens of this OpenID Connect issuer are accepted. Empty: off.
     oidc_issuer: str | None = None
@@ -262,6 +266,12 @@ class Settings(BaseSettings):
             return self.units_file
         base = self._config_file.parent if self._config_file else REPO_CONFIG_DIR
         return base / "units.toml"
+
+    def resolved_workflows_dir(self) -> Path:
+        if self.workflows_dir is not None:
+            return self.workflows_dir
+        base = self._config_file.parent if self._config_file else REPO_CONFIG_DIR
+        return base / "workflows"
 
     _config_file: Path | None = None
 

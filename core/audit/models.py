@@ -39,6 +39,12 @@ class AuditAction(StrEnum):
     DOCUMENT_ISSUE = "document.issue"
     DOCUMENT_REGISTER = "document.register"
     DOCUMENT_DELETE = "document.delete"
+    WORKFLOW_TRANSITION = "workflow.transition"
+    WORKFLOW_ASSIGN = "workflow.assign"
+    WORKFLOW_REASSIGN = "workflow.reassign"
+    WORKFLOW_OPINIONS_ASK = "workflow.opinions_ask"
+    WORKFLOW_OPINION = "workflow.opinion"
+    WORKFLOW_HOOK_FAILED = "workflow.hook_failed"
     FILE_UPLOAD = "file.upload"
     FILE_DOWNLOAD = "file.download"  # of a restricted file
     TYPE_DEFINE = "type.define"

@@ -38,18 +38,34 @@ BASE_WAIT = 0.025
 MAX_WAIT = 0.5
 
 Changes = Callable[[StoredDocument, RegisterEntry], Awaitable[dict[str, Any]]]
+# What else the numbering writes on the document: its workflow moving on (core.workflows).
+Also = Callable[[StoredDocument], dict[str, Any]]
+
+
+class StepMoved(Conflict):
+    """The document left the workflow step it was numbered from: nothing is written, and the
+    number taken stays held by the draft, as for any numbering that could not be written."""
 
 
 async def issue_document(
-    runtime: Runtime, actor: Principal, document_id: str, revision: int | None
+    runtime: Runtime,
+    actor: Principal,
+    document_id: str,
+    revision: int | None,
+    *,
+    also: Also | None = None,
 ) -> StoredDocument:
-    """Outgoing or internal draft → issued, with number, symbol and date (D30 Art. 15)."""
+    """Outgoing or internal draft → issued, with number, symbol and date (D30 Art. 15).
+
+    `also` gives the workflow's move when a transition issues it; without it, the clerk numbers
+    it directly and the workflow follows (`numbered_outside_steps`)."""
     document = await _numberable(actor, document_id, revision)
     if document.direction is Direction.INCOMING:
         raise Conflict(
             "An incoming document is registered, not issued: "
             f"POST /api/v1/documents/{document.id}/register."
         )
+    also = _workflow_move(runtime, actor, document, also)
     unit = _unit_of(runtime, document)
     register = _register_for(runtime, unit, document)
     _format(runtime, unit, document, number=1, register=register)  # fail before taking a number
@@ -72,6 +88,7 @@ async def issue_document(
                 "held by this draft until it is issued."
             )
         return {
+            **also(current),
             "state": DocumentState.ISSUED,
             "register_code": entry.register_code,
             "register_year": entry.year,
@@ -91,19 +108,27 @@ async def issue_document(
 
 
 async def register_incoming(
-    runtime: Runtime, actor: Principal, document_id: str, revision: int | None
+    runtime: Runtime,
+    actor: Principal,
+    document_id: str,
+    revision: int | None,
+    *,
+    also: Also | None = None,
 ) -> StoredDocument:
-    """Incoming draft → registered, with its arrival number and date (D30 Art. 22)."""
+    """Incoming draft → registered, with its arrival number and date (D30 Art. 22); `also` as
+    for `issue_document`."""
     document = await _numberable(actor, document_id, revision)
     if document.direction is not Direction.INCOMING:
         raise Conflict(
             f"Only incoming documents are registered; this one is {document.direction.value}: "
             f"POST /api/v1/documents/{document.id}/issue."
         )
+    also = _workflow_move(runtime, actor, document, also)
     unit = _unit_of(runtime, document)
 
     async def changes(current: StoredDocument, entry: RegisterEntry) -> dict[str, Any]:
         return {
+            **also(current),
             "state": DocumentState.REGISTERED,
             "register_code": entry.register_code,
             "register_year": entry.year,
@@ -118,6 +143,25 @@ async def register_incoming(
     await _record(runtime, actor, AuditAction.DOCUMENT_REGISTER, document, registered)
     await file_on_numbering(runtime, actor, registered)
     return registered
+
+
+def _workflow_move(
+    runtime: Runtime, actor: Principal, document: StoredDocument, also: Also | None
+) -> Also:
+    if also is not None:
+        also(document)  # refuse before a number is taken
+        return also
+    from core.workflows.engine import numbered_outside_steps
+
+    numbered_outside_steps(runtime, actor, document)  # refuse before a number is taken
+
+    def direct(current: StoredDocument) -> dict[str, Any]:
+        try:
+            return numbered_outside_steps(runtime, actor, current)
+        except Conflict as exc:
+            raise StepMoved(exc.detail, **exc.extensions) from None
+
+    return direct
 
 
 async def _record(
@@ -244,6 +288,8 @@ async def _write_number(
             return await save_changes(
                 runtime, document, await changes(document, entry), change=change, actor=actor
             )
+        except StepMoved:
+            raise
         except (Conflict, NotFound):
             current = await StoredDocument.get(document.id)
             if current is None:

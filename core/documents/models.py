@@ -11,6 +11,8 @@ from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, Field
 from pymongo import ASCENDING, IndexModel
 
+from core.workflows.models import Assignment, WorkflowStatus
+
 
 class Direction(StrEnum):
     OUTGOING = "outgoing"  # văn bản đi
@@ -111,6 +113,16 @@ class StoredDocument(Document):
     # The document this one replies to (its id): a reply is filed where that one is.
     answers: str | None = None
     created_by: str | None = None
+    # Where the document is in its workflow (core.workflows); None for a document made before
+    # workflows existed, which starts its workflow the first time one is asked of it.
+    workflow: WorkflowStatus | None = None
+    # Who presides over and who coordinates its handling (incoming documents, D30 Art. 20).
+    assignment: Assignment | None = None
+    # The presiding and coordinating parties of its assignment (`user:<name>`, `unit:<code>`),
+    # wherever they work: they may read it, and it is in their tasks.
+    participants: list[str] = Field(default_factory=list)
+    # Those asked for an opinion on it (same form); they may read it too.
+    consulted: list[str] = Field(default_factory=list)
 
     created_at: datetime
     updated_at: datetime
@@ -121,6 +133,11 @@ class StoredDocument(Document):
             IndexModel([("unit", ASCENDING), ("_id", ASCENDING)], name="by_unit"),
             IndexModel([("unit", ASCENDING), ("direction", ASCENDING), ("state", ASCENDING)]),
             IndexModel([("unit", ASCENDING), ("issued_date", ASCENDING)]),
+            IndexModel([("participants", ASCENDING)], name="by_participant"),
+            IndexModel(
+                [("unit", ASCENDING), ("workflow.final", ASCENDING), ("workflow.due", ASCENDING)],
+                name="open_work_by_due",
+            ),
         ]
 
 
@@ -132,6 +149,7 @@ class RevisionChange(StrEnum):
     ISSUE = "issue"
     REGISTER = "register"
     DELETE = "delete"  # the draft as it was deleted
+    WORKFLOW = "workflow"  # moved on in its workflow, assigned, or opinions asked
 
 
 def revision_key(document_id: PydanticObjectId | str, revision: int) -> str:

@@ -35,6 +35,7 @@ from core.documents.models import (
 from core.openapi import optional_without_null
 from core.text import drop_invisible, nfc_deep
 from core.units.tree import IDENTIFIER_PATTERN
+from core.workflows.models import Assignment, WorkflowStatus
 
 _NAMES = reprlib.Repr()
 _NAMES.maxstring = 60
@@ -400,6 +401,20 @@ class DocumentOut(BaseModel):
     record_code: str | None = None
     answers: str | None = None
     created_by: str | None
+    workflow: WorkflowStatus | None = Field(
+        None,
+        description="Where the document is in its workflow (GET …/workflow has the labels and "
+        "the transitions you may take)",
+    )
+    assignment: Assignment | None = Field(
+        None, description="Who presides over and who coordinates its handling, and by when"
+    )
+    participants: list[str] = Field(
+        default_factory=list, description="The assignment's parties: `user:<name>`, `unit:<code>`"
+    )
+    consulted: list[str] = Field(
+        default_factory=list, description="Those asked for an opinion, in the same form"
+    )
     created_at: datetime
     updated_at: datetime
 

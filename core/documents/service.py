@@ -21,7 +21,7 @@ from core.documents.models import (
     StoredDocument,
 )
 from core.documents.revisions import claim_next, stale_revision
-from core.documents.schemas import DocumentCreate, DocumentFields, DocumentUpdate
+from core.documents.schemas import DocumentCreate, DocumentFields, DocumentOut, DocumentUpdate
 from core.documents.types import DocumentType, type_for_unit
 from core.errors import Conflict, HosoError, InvalidInput, NotFound, PermissionDenied
 from core.identity.policy import Principal
@@ -30,6 +30,7 @@ from core.numbering.service import entry_of_document
 from core.runtime import Runtime
 from core.text import fold
 from core.units.tree import Unit
+from core.workflows.starting import start_status
 
 # Once a document has its number (issued) or arrival number (registered) it is final: a mistake in
 # content is fixed by a replacing document, in form by a correction letter (D30 Art. 14). Only
@@ -117,6 +118,9 @@ async def create_document(
         created_by=actor.name,
         created_at=now,
         updated_at=now,
+    )
+    document.workflow = start_status(
+        runtime, DocumentOut.of(document).model_dump(mode="json"), unit, actor.name, now
     )
     await document.insert()
     await _check_type_unchanged(runtime, unit, doc_type, document)

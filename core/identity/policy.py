@@ -71,8 +71,37 @@ class Principal:
             action=action,
         )
 
+    def holds_role(self, role: str, unit: str) -> bool:
+        """Whether a grant gives this caller `role` in `unit` (granted there, or above it for a
+        role that covers the units below)."""
+        return self.policy.holds_role(self.grants, role, unit)
+
+    @cached_property
+    def member_units(self) -> frozenset[str]:
+        """The units this caller works in: granted there a role that drafts documents. A task
+        given to a unit (presiding, coordinating, an opinion) is theirs; covering a unit from
+        above, as administrators do, is not working in it."""
+        return frozenset(
+            grant.unit
+            for grant in self.grants
+            if (role := self.policy.roles.get(grant.role)) is not None
+            and Action.WRITE_DOCUMENTS in role.actions
+        )
+
+    @cached_property
+    def involvement_keys(self) -> list[str]:
+        """How documents name this caller among those handling them or asked for an opinion."""
+        return [f"user:{self.name}", *(f"unit:{unit}" for unit in sorted(self.member_units))]
+
+    def is_involved_in(self, document: Any) -> bool:
+        named = [*getattr(document, "participants", []), *getattr(document, "consulted", [])]
+        return bool(named) and not set(named).isdisjoint(self.involvement_keys)
+
     def can_read_document(self, document: Any) -> bool:
-        """Whether the document exists for this caller (its unit, and its access mode)."""
+        """Whether the document exists for this caller (its unit and its access mode, or being
+        one of those handling it or asked for an opinion on it)."""
+        if self.is_involved_in(document):
+            return True
         if not self.may(Action.READ_DOCUMENTS, document.unit):
             return False
         if getattr(document, "access_mode", None) != "restricted":
@@ -83,9 +112,14 @@ class Principal:
             or self.may(Action.READ_RESTRICTED, document.unit)
         )
 
-    def document_filter(self) -> dict[str, Any] | None:
-        """The query that keeps a list to the documents this caller can read; None when it can
-        read none at all."""
+    def document_filter(self) -> dict[str, Any]:
+        """The query that keeps a list to the documents this caller can read."""
+        keys = self.involvement_keys
+        involved = [{"participants": {"$in": keys}}, {"consulted": {"$in": keys}}]
+        of_units = self._unit_document_filter()
+        return {"$or": [of_units, *involved]} if of_units is not None else {"$or": involved}
+
+    def _unit_document_filter(self) -> dict[str, Any] | None:
         readable = self.units_for(Action.READ_DOCUMENTS)
         if not readable:
             return None
@@ -137,6 +171,22 @@ class Policy:
             for action in role.actions:
                 found.setdefault(action, set()).update(units)
         return {action: frozenset(units) for action, units in found.items()}
+
+    def holds_role(self, grants: tuple[Grant, ...], role: str, unit: str) -> bool:
+        held = {grant.unit for grant in grants if grant.role == role}
+        if not held:
+            return False
+        if unit in held:
+            return True
+        spec = self.roles.get(role)
+        if spec is None or not spec.covers_units_below:
+            return False
+        current = self.units.get(unit)
+        while current is not None and current.parent is not None:
+            if current.parent in held:
+                return True
+            current = self.units.get(current.parent)
+        return False
 
     def roles_allowing(self, action: str) -> list[str]:
         return sorted(code for code, role in self.roles.items() if action in role.actions)
