@@ -48,6 +48,12 @@ from core.security_headers import apply_security_headers
 from core.settings import ConfigError, Settings, load_settings
 from core.units.api import UnitController
 from core.units.tree import load_unit_tree
+from core.workflows.api import (
+    DocumentWorkflowController,
+    OverdueController,
+    TaskController,
+    WorkflowDefinitionController,
+)
 from core.workflows.registry import load_workflows
 
 logger = logging.getLogger("hoso")
@@ -114,6 +120,10 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             RecordController,
             UnitRecordController,
             RecordListController,
+            DocumentWorkflowController,
+            TaskController,
+            OverdueController,
+            WorkflowDefinitionController,
             uploads,
         ],
         # Every request under /api/v1 belongs to someone, but the handlers marked

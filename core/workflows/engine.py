@@ -88,8 +88,10 @@ def may_take(actor: Principal, document: StoredDocument, transition: Transition)
             return True
         if party is Party.PRESIDING and assignment and acts_as(actor, assignment.presiding):
             return True
-        if party is Party.COORDINATOR and assignment and any(
-            acts_as(actor, coordinator) for coordinator in assignment.coordinators
+        if (
+            party is Party.COORDINATOR
+            and assignment
+            and any(acts_as(actor, coordinator) for coordinator in assignment.coordinators)
         ):
             return True
     return False
@@ -616,5 +618,3 @@ async def reassign(
 
 def _view(document: StoredDocument) -> dict[str, Any]:
     return DocumentOut.of(document).model_dump(mode="json")
-
-
