@@ -24,6 +24,7 @@ logger = logging.getLogger("hoso")
 BUILTIN_PLUGINS: dict[str, str] = {
     "decree30": "plugins.decree30",
     "ha_tinh_home_affairs": "plugins.ha_tinh.home_affairs",
+    "ha_tinh_legal_review": "plugins.ha_tinh.legal_review",
 }
 
 
