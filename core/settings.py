@@ -80,6 +80,9 @@ class Settings(BaseSettings):
 
     # Units tree and per-unit plugins. Empty: `units.toml` beside the config file.
     units_file: Path | None = None
+    # Days off and worked days announced each year, over the public holidays. Empty:
+    # `calendar.toml` beside the config file, if there is one (else public holidays only).
+    calendar_file: Path | None = None
 
     # Single sign-on: bearer tokens of this OpenID Connect issuer are accepted. Empty: off.
     oidc_issuer: str | None = None
@@ -262,6 +265,12 @@ class Settings(BaseSettings):
             return self.units_file
         base = self._config_file.parent if self._config_file else REPO_CONFIG_DIR
         return base / "units.toml"
+
+    def resolved_calendar_file(self) -> Path:
+        if self.calendar_file is not None:
+            return self.calendar_file
+        base = self._config_file.parent if self._config_file else REPO_CONFIG_DIR
+        return base / "calendar.toml"
 
     _config_file: Path | None = None
 
