@@ -64,6 +64,18 @@ def load_calendar(settings: Settings) -> WorkingCalendar:
     return load_calendar_file(path)
 
 
+def describe_calendar(settings: Settings, calendar: WorkingCalendar) -> str:
+    """One line for `hoso config check`."""
+    if not calendar.days_off and not calendar.working_days:
+        path = settings.resolved_calendar_file()
+        source = f" ({path} lists none)" if path.is_file() else ""
+        return f"public holidays {FIRST_YEAR}-{LAST_YEAR}{source}"
+    return (
+        f"public holidays {FIRST_YEAR}-{LAST_YEAR}, {len(calendar.days_off)} day(s) off and "
+        f"{len(calendar.working_days)} working day(s) from {settings.resolved_calendar_file()}"
+    )
+
+
 def load_calendar_file(path: Path) -> WorkingCalendar:
     try:
         with path.open("rb") as handle:
