@@ -16,6 +16,8 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from core.audit.api import AuditController
 from core.blobs import create_blob_store
+from core.calendar.api import CalendarController
+from core.calendar.config import load_calendar
 from core.cors import apply_cors_refusals, cors_config
 from core.database import connect_database
 from core.docs import DOCS_PATH, SwaggerPage, docs_asset_routers
@@ -63,13 +65,22 @@ MAX_FILES_PER_UPLOAD = 50
 
 
 def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Litestar:
-    """Build the app. Config mistakes (units, plugins) raise `ConfigError` here, before serving;
-    the database and blob store are opened by the lifespan, not at import or build time."""
+    """Build the app. Config mistakes (units, plugins, calendar) raise `ConfigError` here, before
+    serving; the database and blob store are opened by the lifespan, not at import or build time."""
     units = load_unit_tree(settings.resolved_units_file())
     plugins = create_plugin_host(units)
     check_plugin_types(plugins)
     policy = Policy(units, roles_of(plugins))
-    runtime = Runtime(settings, units, plugins, create_blob_store(settings), policy, clock=clock)
+    calendar = load_calendar(settings)
+    runtime = Runtime(
+        settings,
+        units,
+        plugins,
+        create_blob_store(settings),
+        policy,
+        calendar=calendar,
+        clock=clock,
+    )
     runtime.oidc = OidcVerifier.from_settings(settings)
     runtime.workflows = load_workflows(
         settings.resolved_workflows_dir(), plugins, units, set(policy.roles)
@@ -124,6 +135,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             TaskController,
             OverdueController,
             WorkflowDefinitionController,
+            CalendarController,
             uploads,
         ],
         # Every request under /api/v1 belongs to someone, but the handlers marked

@@ -17,6 +17,7 @@ import uvicorn
 from core.audit.models import PROVINCE_CHAIN
 from core.audit.verify import ChainReport, verify_chains
 from core.blobs import describe_blob_store
+from core.calendar.config import describe_calendar, load_calendar
 from core.database import (
     DatabaseUnreachable,
     check_embedded_database,
@@ -152,13 +153,19 @@ def plugins(
 
 @config_app.command("check")
 def config_check(config: ConfigOption = None) -> None:
-    """Check settings, the units tree and plugins; print what the service would use."""
+    """Check settings, the units tree, plugins and the calendar; print what the service would
+    use."""
     settings, host = _load(config)
+    try:
+        calendar = load_calendar(settings)
+    except ConfigError as exc:
+        raise _fail(f"configuration error: {exc}") from None
     typer.echo(f"settings: {settings.config_file or 'defaults only'}")
     typer.echo(f"database: {describe_database(settings)}")
     typer.echo(f"blobs:    {describe_blob_store(settings)}")
     typer.echo(f"units:    {len(host.units)} from {host.units.source}")
     typer.echo(f"plugins:  {', '.join(host.plugin_names())}")
+    typer.echo(f"calendar: {describe_calendar(settings, calendar)}")
     typer.echo("configuration OK")
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from core.calendar import WorkingCalendar
 from core.database import Database
 from core.identity.policy import Policy
 from core.plugins import PluginHost
@@ -54,6 +55,8 @@ class Runtime:
     audit_heads: dict[str, tuple[int, str]] = field(default_factory=dict)
     # One lock per audit chain within this worker, as for registers.
     audit_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    # Working days: public holidays plus the days off and worked days of `calendar.toml`.
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
 
     def register_lock(self, unit: str, register: str, year: int) -> asyncio.Lock:
         return self.register_locks.setdefault((unit, register, year), asyncio.Lock())

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     workflows_dir: Path | None = None
     # Working days left on a deadline from which "my tasks" lists it as due soon.
     due_soon_working_days: int = Field(2, ge=0, le=30)
+    # Days off and worked days announced each year, over the public holidays. Empty:
+    # `calendar.toml` beside the config file, if there is one (else public holidays only).
+    calendar_file: Path | None = None
 
     # Single sign-on: bearer tokens of this OpenID Connect issuer are accepted. Empty: off.
     oidc_issuer: str | None = None
@@ -272,6 +275,12 @@ class Settings(BaseSettings):
             return self.workflows_dir
         base = self._config_file.parent if self._config_file else REPO_CONFIG_DIR
         return base / "workflows"
+
+    def resolved_calendar_file(self) -> Path:
+        if self.calendar_file is not None:
+            return self.calendar_file
+        base = self._config_file.parent if self._config_file else REPO_CONFIG_DIR
+        return base / "calendar.toml"
 
     _config_file: Path | None = None
 
