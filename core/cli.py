@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
+from core.app import roles_of
 from core.audit.models import PROVINCE_CHAIN
 from core.audit.verify import ChainReport, verify_chains
 from core.blobs import describe_blob_store
@@ -30,6 +31,7 @@ from core.identity.cli import tokens_app, users_app
 from core.plugins import PluginHost, create_plugin_host
 from core.settings import ConfigError, Settings, load_settings
 from core.units.tree import load_unit_tree
+from core.workflows.registry import WorkflowRegistry, load_workflows
 
 app = typer.Typer(help="hoso: electronic documents and work records service.", no_args_is_help=True)
 config_app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
@@ -51,13 +53,23 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _load(config: Path | None, **overrides: Any) -> tuple[Settings, PluginHost]:
+    """Settings and plugins, with everything the service would refuse at start checked here, so
+    that a mistake is one line naming the file, not a traceback from a worker."""
     try:
         settings = load_settings(config, **overrides)
         host = create_plugin_host(load_unit_tree(settings.resolved_units_file()))
         check_plugin_types(host)
+        _load_parts(settings, host)
     except ConfigError as exc:
         raise _fail(f"configuration error: {exc}") from None
     return settings, host
+
+
+def _load_parts(settings: Settings, host: PluginHost) -> tuple[Any, WorkflowRegistry]:
+    calendar = load_calendar(settings)
+    roles = roles_of(host)
+    workflows = load_workflows(settings.resolved_workflows_dir(), host, host.units, set(roles))
+    return calendar, workflows
 
 
 @app.command()
@@ -153,19 +165,17 @@ def plugins(
 
 @config_app.command("check")
 def config_check(config: ConfigOption = None) -> None:
-    """Check settings, the units tree, plugins and the calendar; print what the service would
-    use."""
+    """Check settings, the units tree, plugins, the calendar and the workflows; print what the
+    service would use."""
     settings, host = _load(config)
-    try:
-        calendar = load_calendar(settings)
-    except ConfigError as exc:
-        raise _fail(f"configuration error: {exc}") from None
+    calendar, workflows = _load_parts(settings, host)
     typer.echo(f"settings: {settings.config_file or 'defaults only'}")
     typer.echo(f"database: {describe_database(settings)}")
     typer.echo(f"blobs:    {describe_blob_store(settings)}")
     typer.echo(f"units:    {len(host.units)} from {host.units.source}")
     typer.echo(f"plugins:  {', '.join(host.plugin_names())}")
     typer.echo(f"calendar: {describe_calendar(settings, calendar)}")
+    typer.echo(f"workflows: {', '.join(sorted(workflows.definitions))}")
     typer.echo("configuration OK")
 
 

@@ -166,6 +166,9 @@ def _check_effect(definition: Definition, transition: Transition, where: str) ->
 
 def _check_reachable(definition: Definition, name: str) -> None:
     states = definition.states
+    for state, spec in states.items():
+        if not spec.final and not definition.transitions_from(state):
+            raise DefinitionError(f"{name}: state '{state}' is a dead end (not final, no way out)")
     reached = {definition.start}
     frontier = [definition.start]
     while frontier:
@@ -177,9 +180,6 @@ def _check_reachable(definition: Definition, name: str) -> None:
     unreachable = [state for state in states if state not in reached]
     if unreachable:
         raise DefinitionError(f"{name}: no transition reaches state '{unreachable[0]}'")
-    for state, spec in states.items():
-        if not spec.final and not definition.transitions_from(state):
-            raise DefinitionError(f"{name}: state '{state}' is a dead end (not final, no way out)")
     if not any(spec.final for spec in states.values()):
         raise DefinitionError(f"{name}: no state is final")
     # Every state must still lead to an end: a loop with no exit would strand documents.
