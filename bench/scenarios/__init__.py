@@ -16,7 +16,16 @@ class Options:
 
 
 def all_scenarios() -> dict[str, object]:
-    from bench.scenarios import audit, create, files, issue_latency, issue_rate, pages, records
+    from bench.scenarios import (
+        audit,
+        create,
+        files,
+        issue_latency,
+        issue_rate,
+        pages,
+        records,
+        workflows,
+    )
 
     return {
         "create": create.run,
@@ -26,4 +35,5 @@ def all_scenarios() -> dict[str, object]:
         "files": files.run,
         "audit": audit.run,
         "records": records.run,
+        "workflows": workflows.run,
     }
