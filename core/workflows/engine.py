@@ -173,8 +173,11 @@ async def take_transition(
             f"'{transition.label}' does not assign anyone; leave `assignment` out.",
             errors=[{"field": "assignment", "message": "not taken by this transition"}],
         )
-    if transition.effect is Effect.SIGNATURE:
-        await _check_signed(runtime, document)
+    if transition.effect is Effect.SIGNATURE or (
+        # What is issued must still be what was signed: a new main file since is refused.
+        transition.effect is Effect.ISSUE and definition.effect_transition(Effect.SIGNATURE)
+    ):
+        await _check_signed(runtime, document, transition.effect)
     described = _described(transition, status.step, comment, fields)
     await _ask_guards(runtime, document, described, actor)
 
@@ -247,13 +250,14 @@ def _check_fields(transition: Transition, given: dict[str, str]) -> dict[str, st
     return fields
 
 
-async def _check_signed(runtime: Runtime, document: StoredDocument) -> None:
+async def _check_signed(runtime: Runtime, document: StoredDocument, effect: Effect) -> None:
     from core.signatures.service import main_file_signature
 
     report = await main_file_signature(runtime, document)
     if not report.acceptable:
+        doing = "approved as signed" if effect is Effect.SIGNATURE else "issued (signed file)"
         raise InvalidInput(
-            f"The main file cannot be approved as signed: {report.reason}",
+            f"The main file cannot be {doing}: {report.reason}",
             errors=[{"field": "main file", "message": report.reason or report.status}],
             signature_status=report.status,
         )
@@ -451,6 +455,13 @@ def numbered_outside_steps(
     step the numbering transition leaves; the document moves to where that transition leads."""
     definition, status = workflow_of(runtime, current)
     effect = Effect.REGISTER if current.direction is Direction.INCOMING else Effect.ISSUE
+    if status.final:
+        raise Conflict(
+            f"The document's workflow has ended at step '{status.step}' "
+            f"({definition.states[status.step].label}); it is not numbered any more.",
+            current_step=status.step,
+            current_revision=current.revision,
+        )
     numbering = definition.effect_transition(effect)
     if numbering is None:
         return {}  # a workflow without numbering leaves the step as it is
