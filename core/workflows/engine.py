@@ -30,6 +30,8 @@ from core.workflows.starting import due_after, local_today
 
 logger = logging.getLogger("hoso")
 
+MAX_YEARS_AHEAD = 10  # a deadline further away is a typing slip
+
 
 # --- the workflow of a document -------------------------------------------------------------
 
@@ -538,10 +540,16 @@ def _due_of(
         )
     if working_days is not None:
         return due_after(runtime, working_days, now)
-    if due is not None and due < local_today(runtime, now):
+    today = local_today(runtime, now)
+    if due is not None and due < today:
         raise InvalidInput(
             f"The deadline {due.isoformat()} has already passed.",
             errors=[{"field": f"{field}.due", "message": "in the past"}],
+        )
+    if due is not None and due.year > today.year + MAX_YEARS_AHEAD:
+        raise InvalidInput(
+            f"The deadline {due.isoformat()} is more than {MAX_YEARS_AHEAD} years away.",
+            errors=[{"field": f"{field}.due", "message": "too far ahead"}],
         )
     return due
 
