@@ -46,6 +46,8 @@ from core.records.lists_api import RecordListController
 from core.runtime import Runtime, utc_now
 from core.security_headers import apply_security_headers
 from core.settings import ConfigError, Settings, load_settings
+from core.signatures.api import SignatureController
+from core.signatures.trust import load_trust_roots
 from core.units.api import UnitController
 from core.units.tree import load_unit_tree
 
@@ -62,7 +64,16 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     plugins = create_plugin_host(units)
     check_plugin_types(plugins)
     policy = Policy(units, roles_of(plugins))
-    runtime = Runtime(settings, units, plugins, create_blob_store(settings), policy, clock=clock)
+    trust_roots = load_trust_roots(settings.resolved_trust_roots_dir())
+    runtime = Runtime(
+        settings,
+        units,
+        plugins,
+        create_blob_store(settings),
+        policy,
+        clock=clock,
+        trust_roots=trust_roots,
+    )
     runtime.oidc = OidcVerifier.from_settings(settings)
 
     @asynccontextmanager
@@ -106,6 +117,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             DocumentTypeController,
             DocumentController,
             RevisionController,
+            SignatureController,
             RegisterController,
             RecordController,
             UnitRecordController,

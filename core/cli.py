@@ -28,6 +28,7 @@ from core.documents.types import check_plugin_types
 from core.identity.cli import tokens_app, users_app
 from core.plugins import PluginHost, create_plugin_host
 from core.settings import ConfigError, Settings, load_settings
+from core.signatures.trust import load_trust_roots
 from core.units.tree import load_unit_tree
 
 app = typer.Typer(help="hoso: electronic documents and work records service.", no_args_is_help=True)
@@ -54,6 +55,7 @@ def _load(config: Path | None, **overrides: Any) -> tuple[Settings, PluginHost]:
         settings = load_settings(config, **overrides)
         host = create_plugin_host(load_unit_tree(settings.resolved_units_file()))
         check_plugin_types(host)
+        load_trust_roots(settings.resolved_trust_roots_dir())  # a bad certificate stops the start
     except ConfigError as exc:
         raise _fail(f"configuration error: {exc}") from None
     return settings, host
@@ -159,6 +161,8 @@ def config_check(config: ConfigOption = None) -> None:
     typer.echo(f"blobs:    {describe_blob_store(settings)}")
     typer.echo(f"units:    {len(host.units)} from {host.units.source}")
     typer.echo(f"plugins:  {', '.join(host.plugin_names())}")
+    roots = load_trust_roots(settings.resolved_trust_roots_dir())
+    typer.echo(f"trust:    {len(roots.certificates)} signature trust root(s) from {roots.where}")
     typer.echo("configuration OK")
 
 

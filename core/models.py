@@ -24,6 +24,7 @@ from core.records.models import (
     RecordRevision,
     WorkRecord,
 )
+from core.signatures.models import SignatureVerification
 
 DOCUMENT_MODELS: list[type[Document]] = [
     StoredDocument,
@@ -46,4 +47,5 @@ DOCUMENT_MODELS: list[type[Document]] = [
     Membership,
     FilingSlot,
     FilingMark,
+    SignatureVerification,
 ]
