@@ -67,11 +67,11 @@ async def main_file_signature(runtime: Runtime, document: StoredDocument) -> Sig
         # Main files uploaded before their ids were derived from the document's id.
         older = await FileVersion.find_one({"document_id": document.id, "role": "main"})
         if older is None:
-            return SignatureReport(
-                status=SignatureStatus.UNSIGNED,
-                reason=NO_MAIN_FILE,
-                checked_at=runtime.clock(),
-                trust_roots_fingerprint=runtime.trust_roots.fingerprint,
+            return SignatureReport.made(
+                SignatureStatus.UNSIGNED,
+                NO_MAIN_FILE,
+                runtime.clock(),
+                runtime.trust_roots.fingerprint,
             )
         main = await files.get_file(document, older.file_id)
     return await report_for(runtime, main.current)

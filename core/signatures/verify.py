@@ -16,7 +16,7 @@ from io import BytesIO
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, Field
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
@@ -56,7 +56,7 @@ class SignatureStatus(StrEnum):
     UNREADABLE = "unreadable"
 
 
-class Signer(BaseModel):
+class SignerCertificate(BaseModel):
     common_name: str | None = Field(description="The subject's common name (CN).")
     subject: str = Field(description="The whole subject, RFC 4514.")
     serial: str = Field(description="The certificate's serial number, hex.")
@@ -69,7 +69,7 @@ class SignatureCheck(BaseModel):
     subfilter: str | None = Field(
         description="The signature's format: ETSI.CAdES.detached (PAdES) or adbe.pkcs7.detached."
     )
-    signer: Signer | None = None
+    signer: SignerCertificate | None = None
     issuer: str | None = Field(None, description="The issuer of the signer's certificate.")
     signing_time: datetime | None = Field(
         None, description="The signing time the signer claims (signed attributes, or /M)."
@@ -118,18 +118,36 @@ class SignatureCheck(BaseModel):
 
 class SignatureReport(BaseModel):
     status: SignatureStatus
+    acceptable: bool = Field(
+        description="The file may be approved: it is signed, and its last signature is intact, "
+        "valid, trusted and covers the file (status signed_valid)."
+    )
     reason: str | None = Field(
         description="Why the file is not acceptable, in words a person can act on; null when it is."
     )
-    signatures: list[SignatureCheck] = Field(default_factory=list)
+    signatures: list[SignatureCheck] = Field(description="One per embedded signature, in order.")
     checked_at: datetime
-    trust_roots_fingerprint: str
+    trust_roots_fingerprint: str = Field(
+        description="Names the set of trust roots the file was checked against."
+    )
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def acceptable(self) -> bool:
-        """Signed, and the last signature is intact, valid, trusted and covers the file."""
-        return self.status is SignatureStatus.SIGNED_VALID
+    @classmethod
+    def made(
+        cls,
+        status: SignatureStatus,
+        reason: str | None,
+        checked_at: datetime,
+        trust_roots_fingerprint: str,
+        signatures: list[SignatureCheck] | None = None,
+    ) -> SignatureReport:
+        return cls(
+            status=status,
+            acceptable=status is SignatureStatus.SIGNED_VALID,
+            reason=reason,
+            signatures=signatures or [],
+            checked_at=checked_at,
+            trust_roots_fingerprint=trust_roots_fingerprint,
+        )
 
 
 def verify_pdf(data: bytes, roots: TrustRoots, *, now: datetime | None = None) -> SignatureReport:
@@ -139,13 +157,7 @@ def verify_pdf(data: bytes, roots: TrustRoots, *, now: datetime | None = None) -
     thread, never from the service's event loop."""
     moment = now or datetime.now(UTC)
     status, reason, checks = asyncio.run(_verify(data, roots, moment))
-    return SignatureReport(
-        status=status,
-        reason=reason,
-        signatures=checks,
-        checked_at=moment,
-        trust_roots_fingerprint=roots.fingerprint,
-    )
+    return SignatureReport.made(status, reason, moment, roots.fingerprint, checks)
 
 
 async def _verify(
@@ -361,10 +373,10 @@ def _path(
     return [_subject(cert) for cert in path]
 
 
-def _signer(certificate: asn1_x509.Certificate) -> Signer:
+def _signer(certificate: asn1_x509.Certificate) -> SignerCertificate:
     names = _readable(certificate).subject
     common = names.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    return Signer(
+    return SignerCertificate(
         common_name=str(common[0].value) if common else None,
         subject=names.rfc4514_string(),
         serial=format(certificate.serial_number, "x"),
