@@ -155,7 +155,7 @@ def verify_pdf(data: bytes, roots: TrustRoots, *, now: datetime | None = None) -
 
     Synchronous (pyHanko's validation is run on an event loop of its own): call it from a worker
     thread, never from the service's event loop."""
-    moment = now or datetime.now(UTC)
+    moment = _to_ms(now or datetime.now(UTC))
     status, reason, checks = asyncio.run(_verify(data, roots, moment))
     return SignatureReport.made(status, reason, moment, roots.fingerprint, checks)
 
@@ -234,8 +234,8 @@ async def _check(
         subfilter=_name(subfilter),
         signer=_signer(certificate),
         issuer=_issuer(certificate),
-        signing_time=status.signer_reported_dt,
-        timestamp_time=timestamp.timestamp if timestamp is not None else None,
+        signing_time=_to_ms(claimed) if (claimed := status.signer_reported_dt) else None,
+        timestamp_time=_to_ms(timestamp.timestamp) if timestamp is not None else None,
         intact=status.intact,
         valid=status.valid,
         trusted=status.trusted,
@@ -393,6 +393,11 @@ def _issuer(certificate: asn1_x509.Certificate) -> str:
 
 def _readable(certificate: asn1_x509.Certificate) -> x509.Certificate:
     return x509.load_der_x509_certificate(certificate.dump())
+
+
+def _to_ms(moment: datetime) -> datetime:
+    """To the millisecond: what the database keeps, so a stored report reads back the same."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _name(value: object) -> str | None:

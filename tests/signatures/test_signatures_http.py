@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -235,3 +236,23 @@ def test_the_trust_folder_is_found_beside_the_config_file(
     config.write_text("")
 
     assert load_settings(config).resolved_trust_roots_dir() == tmp_path / "trust"
+
+
+@pytest.mark.races
+async def test_requests_racing_to_check_one_version_all_answer_the_one_report_kept(
+    app: Litestar, pki: Pki
+) -> None:
+    async with concurrent_client(app) as http:
+        document_id, file_id = await document_with_main_file(http, pki.signed)
+        answers = await asyncio.gather(
+            *(http.get(signatures_url(document_id, file_id)) for _ in range(6))
+        )
+        stored = await SignatureVerification.find({"file_id": file_id}).to_list()
+
+    assert [a.status_code for a in answers] == [200] * 6
+    # Each made its report at another moment (the clock ticks); only one was kept, and every
+    # answer is that one.
+    assert {a.json()["checked_at"] for a in answers} == {
+        stored[0].report.checked_at.isoformat().replace("+00:00", "Z")
+    }
+    assert len(stored) == 1
