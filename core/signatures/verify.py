@@ -30,6 +30,8 @@ from pyhanko_certvalidator import ValidationContext
 
 from core.signatures.trust import TrustRoots
 
+logger = logging.getLogger("hoso")
+
 # pyHanko logs every untrusted certificate and every refused change with a traceback; the report
 # says the same thing to the person who asked, so the service's log keeps only its errors.
 logging.getLogger("pyhanko").setLevel(logging.ERROR)
@@ -156,7 +158,17 @@ def verify_pdf(data: bytes, roots: TrustRoots, *, now: datetime | None = None) -
     Synchronous (pyHanko's validation is run on an event loop of its own): call it from a worker
     thread, never from the service's event loop."""
     moment = _to_ms(now or datetime.now(UTC))
-    status, reason, checks = asyncio.run(_verify(data, roots, moment))
+    try:
+        status, reason, checks = asyncio.run(_verify(data, roots, moment))
+    except Exception:  # noqa: BLE001 - a file pyHanko stumbles on is answered, never a 500
+        logger.exception("the signatures of a PDF could not be checked")
+        status, reason, checks = (
+            SignatureStatus.UNREADABLE,
+            "The PDF's signatures could not be checked (the file is malformed in a way the "
+            "verifier does not handle); save it again from the signing software and upload it "
+            "as a new version.",
+            [],
+        )
     return SignatureReport.made(status, reason, moment, roots.fingerprint, checks)
 
 

@@ -218,3 +218,17 @@ def test_a_pdf_made_by_the_toolkit_is_a_real_pdf() -> None:
     reader = PdfFileReader(BytesIO(make_pdf("Hello")))
 
     assert len(reader.root["/Pages"]["/Kids"]) == 1
+
+
+def test_a_file_the_verifier_stumbles_on_is_reported_unreadable_not_raised(
+    pki: Pki, roots: TrustRoots, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def stumble(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("unexpected structure")
+
+    monkeypatch.setattr("core.signatures.verify.PdfFileReader", stumble)
+
+    report = verify_pdf(pki.signed, roots)
+
+    assert (report.status, report.acceptable) == ("unreadable", False)
+    assert report.reason is not None and "could not be checked" in report.reason
