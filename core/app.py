@@ -48,6 +48,8 @@ from core.records.lists_api import RecordListController
 from core.runtime import Runtime, utc_now
 from core.security_headers import apply_security_headers
 from core.settings import ConfigError, Settings, load_settings
+from core.signatures.api import SignatureController
+from core.signatures.trust import load_trust_roots
 from core.units.api import UnitController
 from core.units.tree import load_unit_tree
 from core.workflows.api import (
@@ -72,6 +74,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     check_plugin_types(plugins)
     policy = Policy(units, roles_of(plugins))
     calendar = load_calendar(settings)
+    trust_roots = load_trust_roots(settings.resolved_trust_roots_dir())
     runtime = Runtime(
         settings,
         units,
@@ -80,6 +83,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         policy,
         calendar=calendar,
         clock=clock,
+        trust_roots=trust_roots,
     )
     runtime.oidc = OidcVerifier.from_settings(settings)
     runtime.workflows = load_workflows(
@@ -127,6 +131,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             DocumentTypeController,
             DocumentController,
             RevisionController,
+            SignatureController,
             RegisterController,
             RecordController,
             UnitRecordController,

@@ -30,6 +30,7 @@ from core.documents.types import check_plugin_types
 from core.identity.cli import tokens_app, users_app
 from core.plugins import PluginHost, create_plugin_host
 from core.settings import ConfigError, Settings, load_settings
+from core.signatures.trust import load_trust_roots
 from core.units.tree import load_unit_tree
 from core.workflows.registry import WorkflowRegistry, load_workflows
 
@@ -60,6 +61,7 @@ def _load(config: Path | None, **overrides: Any) -> tuple[Settings, PluginHost]:
         host = create_plugin_host(load_unit_tree(settings.resolved_units_file()))
         check_plugin_types(host)
         _load_parts(settings, host)
+        load_trust_roots(settings.resolved_trust_roots_dir())  # a bad certificate stops the start
     except ConfigError as exc:
         raise _fail(f"configuration error: {exc}") from None
     return settings, host
@@ -176,6 +178,8 @@ def config_check(config: ConfigOption = None) -> None:
     typer.echo(f"plugins:  {', '.join(host.plugin_names())}")
     typer.echo(f"calendar: {describe_calendar(settings, calendar)}")
     typer.echo(f"workflows: {', '.join(sorted(workflows.definitions))}")
+    roots = load_trust_roots(settings.resolved_trust_roots_dir())
+    typer.echo(f"trust:    {len(roots.certificates)} signature trust root(s) from {roots.where}")
     typer.echo("configuration OK")
 
 

@@ -24,6 +24,7 @@ from core.records.models import (
     RecordRevision,
     WorkRecord,
 )
+from core.signatures.models import SignatureVerification
 from core.workflows.models import OpinionAnswer, OpinionRequest
 
 DOCUMENT_MODELS: list[type[Document]] = [
@@ -49,4 +50,5 @@ DOCUMENT_MODELS: list[type[Document]] = [
     FilingMark,
     OpinionRequest,
     OpinionAnswer,
+    SignatureVerification,
 ]

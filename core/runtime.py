@@ -13,6 +13,7 @@ from core.database import Database
 from core.identity.policy import Policy
 from core.plugins import PluginHost
 from core.settings import Settings
+from core.signatures.trust import TrustRoots
 from core.units.tree import UnitTree
 from core.workflows.registry import WorkflowRegistry
 from storage import BlobStore
@@ -42,6 +43,8 @@ class Runtime:
     signing_key: str | None = None
     # The single sign-on verifier when an OpenID Connect issuer is configured.
     oidc: Any = None
+    # The certificates document signatures must chain to (read once, at app creation).
+    trust_roots: TrustRoots = field(default_factory=TrustRoots.empty)
     # The service's clock; tests replace it to cross a year boundary.
     clock: Callable[[], datetime] = field(default=utc_now)
     # One lock per register within this worker: its requests take numbers one after another, so

@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     # Days off and worked days announced each year, over the public holidays. Empty:
     # `calendar.toml` beside the config file, if there is one (else public holidays only).
     calendar_file: Path | None = None
+    # Certificates a document signature must chain to (PEM/DER files). Empty: `trust/` beside the
+    # config file. A folder that does not exist: no trust roots, every signature is untrusted.
+    trust_roots_dir: Path | None = None
 
     # Single sign-on: bearer tokens of this OpenID Connect issuer are accepted. Empty: off.
     oidc_issuer: str | None = None
@@ -281,6 +284,12 @@ class Settings(BaseSettings):
             return self.calendar_file
         base = self._config_file.parent if self._config_file else REPO_CONFIG_DIR
         return base / "calendar.toml"
+
+    def resolved_trust_roots_dir(self) -> Path:
+        if self.trust_roots_dir is not None:
+            return self.trust_roots_dir
+        base = self._config_file.parent if self._config_file else REPO_CONFIG_DIR
+        return base / "trust"
 
     _config_file: Path | None = None
 

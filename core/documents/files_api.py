@@ -46,6 +46,8 @@ from core.openapi import API_PREFIX, LOCATION, created_at
 from core.problems import PROBLEM_JSON
 from core.runtime import Runtime
 from core.settings import Settings
+from core.signatures.service import report_for
+from core.signatures.verify import SignatureReport
 from core.text import strip_diacritics
 
 # Documents are not public: no shared cache may keep them (`private`). A browser may, but asks
@@ -476,6 +478,32 @@ class FileController(Controller):
                 "Content-Range": selected.content_range(chosen.size),
             },
         )
+
+    @get(
+        "/{file_id:str}/signatures",
+        summary="The signatures of a file (the current version, or ?version=N), verified",
+        description=(
+            "Verifies the PDF signatures (PAdES, and adbe.pkcs7.detached) of the version against "
+            "the service's trust roots (the `trust_roots_dir` setting), without network access: "
+            "whether each signature is intact, cryptographically valid, made with a certificate "
+            "that chains to a trust root, and whether the file was changed after it was signed. "
+            "`acceptable` is true when the last signature passes all of these; otherwise "
+            "`reason` says what to do. A version is checked once per set of trust roots; later "
+            "calls answer the stored report (same `checked_at`)."
+        ),
+        problems=(404,),
+    )
+    async def file_signatures(
+        self,
+        runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
+        document_id: str,
+        file_id: str,
+        version: Annotated[int | None, Parameter(ge=1, description=VERSION_DESCRIPTION)] = None,
+    ) -> SignatureReport:
+        document = await get_document(actor, document_id)
+        chosen = await files.get_version(document, file_id, version)
+        return await report_for(runtime, chosen)
 
     @head(
         "/{file_id:str}/content",
