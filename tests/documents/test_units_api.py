@@ -63,7 +63,7 @@ async def test_unit_shows_name_abbreviation_and_level(client: AsyncTestClient) -
         "abbreviation": "STC",
         "level": "department",
         "parent": PROVINCE,
-        "plugins": ["decree30"],
+        "plugins": ["decree30", "ha_tinh_legal_review"],
     }
 
 
