@@ -435,8 +435,8 @@ class DocumentPage(BaseModel):
 class RevisionOut(BaseModel):
     revision: int
     change: RevisionChange = Field(
-        description="What made the revision: create, edit, issue, register, or delete (the "
-        "draft as it was deleted)"
+        description="What made the revision: create, edit, issue, register, workflow (a "
+        "transition, an assignment, opinions asked), or delete (the draft as it was deleted)"
     )
     at: datetime
     actor: str | None = Field(description="Who made the change, when the service knows it")
