@@ -44,6 +44,7 @@ from core.errors import (
 )
 from core.runtime import Runtime
 from core.text import nfc
+from core.workflows.starting import check_editable
 from storage import BlobInfo, BlobNotFound, BlobStoreUnavailable, BlobTooLarge
 
 logger = logging.getLogger("hoso")
@@ -124,7 +125,7 @@ async def add_files(
     """Add new files: each is checked and stored as it arrives; all are kept, or none is."""
     problems = _Problems()
     await _note_if_archived(problems, document)
-    _note_if_final(problems, document)
+    _note_if_final(problems, document, runtime)
     if role is FileRole.MAIN:
         # Answers the common case early, without storing the blob; also finds main files
         # uploaded before main file ids were derived from the document id.
@@ -157,7 +158,7 @@ async def add_files(
                     "Another upload took the same file id; send the files again."
                 ) from None
             versions.append(version)
-        await _check_document_still_takes_files(document)
+        await _check_document_still_takes_files(document, runtime)
     except BaseException:
         await created.remove()
         raise
@@ -171,7 +172,7 @@ async def add_version(
     current = await get_file(document, file_id)
     problems = _Problems()
     await _note_if_archived(problems, document)
-    _note_if_final(problems, document)
+    _note_if_final(problems, document, runtime)
     created = _CreatedByRequest(runtime, document.id)
     try:
         received, count = await _store_as_they_come(runtime, uploads, created, problems, one=True)
@@ -188,7 +189,7 @@ async def add_version(
         version = await _insert_next_version(
             runtime, document, upload, blob, file_id, current.current.role
         )
-        await _check_document_still_takes_files(document)
+        await _check_document_still_takes_files(document, runtime)
     except BaseException:
         await created.remove()
         raise
@@ -237,9 +238,9 @@ async def _store_as_they_come(
     return received, count
 
 
-def _note_if_final(problems: _Problems, document: StoredDocument) -> None:
+def _note_if_final(problems: _Problems, document: StoredDocument, runtime: Runtime) -> None:
     try:
-        _check_can_change_files(document)
+        _check_can_change_files(document, runtime)
     except Conflict as problem:
         problems.note(_FINAL, problem)
 
@@ -312,7 +313,8 @@ async def _note_if_archived(problems: _Problems, document: StoredDocument) -> No
         problems.note(_FINAL, problem)
 
 
-def _check_can_change_files(document: StoredDocument) -> None:
+def _check_can_change_files(document: StoredDocument, runtime: Runtime) -> None:
+    check_editable(runtime, document, "files")
     if document.direction is not Direction.INCOMING and document.state is DocumentState.ISSUED:
         raise Conflict(
             f"Document {document.id} is issued; its files are final. Issue a replacing document "
@@ -320,7 +322,7 @@ def _check_can_change_files(document: StoredDocument) -> None:
         )
 
 
-async def _check_document_still_takes_files(document: StoredDocument) -> None:
+async def _check_document_still_takes_files(document: StoredDocument, runtime: Runtime) -> None:
     """Re-read the document once the versions are in.
 
     A DELETE of the draft removes the document first and its files second; an upload that inserted
@@ -333,7 +335,7 @@ async def _check_document_still_takes_files(document: StoredDocument) -> None:
             f"Document {document.id} was deleted while its files were being uploaded; "
             "nothing was kept."
         )
-    _check_can_change_files(current)
+    _check_can_change_files(current, runtime)
 
 
 def _already_has_main_file(document: StoredDocument, file_id: str) -> Conflict:

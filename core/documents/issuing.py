@@ -289,6 +289,10 @@ async def _write_number(
                 runtime, document, await changes(document, entry), change=change, actor=actor
             )
         except StepMoved:
+            current = await StoredDocument.get(document.id)
+            if current is not None and current.workflow is not None and current.workflow.final:
+                # Ended meanwhile (a draft cancelled): the number will never be written.
+                await void_entry(entry, "the workflow ended before its number was written")
             raise
         except (Conflict, NotFound):
             current = await StoredDocument.get(document.id)

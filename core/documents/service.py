@@ -30,7 +30,7 @@ from core.numbering.service import entry_of_document
 from core.runtime import Runtime
 from core.text import fold
 from core.units.tree import Unit
-from core.workflows.starting import start_status
+from core.workflows.starting import check_editable, start_status
 
 # Once a document has its number (issued) or arrival number (registered) it is final: a mistake in
 # content is fixed by a replacing document, in form by a correction letter (D30 Art. 14). Only
@@ -210,6 +210,9 @@ async def update_document(
         )
     if not changes:
         return document  # nothing to change: no new revision
+    check_editable(runtime, document, "content")
+    if "type_code" in changes and changes["type_code"] != document.type_code:
+        changes["workflow"] = _workflow_for_new_type(runtime, actor, document, changes)
     if document.state is not DocumentState.DRAFT:
         locked = sorted(set(changes) - EDITABLE_AFTER_NUMBERING)
         if locked:
@@ -251,6 +254,27 @@ async def update_document(
     return updated
 
 
+def _workflow_for_new_type(
+    runtime: Runtime, actor: Principal, document: StoredDocument, changes: dict[str, Any]
+) -> Any:
+    """A new type may mean another workflow (a unit's decisions pass a legal review): chosen
+    again while the document is at its workflow's start, refused once it has moved on."""
+    status = document.workflow
+    definition = runtime.workflows.get(status.name) if status else None
+    if status is None or definition is None:
+        return status
+    if status.step != definition.start or status.last is None or status.last.kind != "start":
+        raise Conflict(
+            f"The document's workflow has moved on (step '{status.step}'); its type can only "
+            "change before the first step is taken, since the type chooses the workflow.",
+            current_step=status.step,
+            fields=["type_code"],
+        )
+    view = DocumentOut.of(document.model_copy(update={"type_code": changes["type_code"]}))
+    unit = unit_or_invalid(runtime, document.unit)
+    return start_status(runtime, view.model_dump(mode="json"), unit, actor.name, runtime.clock())
+
+
 def _may_set_readers(actor: Principal, document: StoredDocument) -> bool:
     """Who decides who may read a document: its maker and its unit's leaders (a document stored
     before its maker was recorded: whoever may change it)."""
@@ -278,8 +302,9 @@ async def delete_document(
             f"The document is {document.state.value}: its number stays in the register, so it "
             "cannot be deleted."
         )
+    check_editable(runtime, document, "existence")
     held = await entry_of_document(document.id)
-    if held is not None:
+    if held is not None and held.void_reason is None:
         # An issue that failed half-way (or is running now) holds a number for this draft:
         # issuing it again writes that number; deleting it would leave the number orphaned.
         raise Conflict(

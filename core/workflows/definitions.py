@@ -42,6 +42,9 @@ class State(BaseModel):
 
     label: str = Field(min_length=1, max_length=100)
     final: bool = False
+    # Whether the document's content, files and existence may change at this step: false where
+    # it has been checked or signed as it is.
+    editable: bool = True
     # Working days the document may stay in this state: 1 is "the same day, at the latest the
     # next working day" (D30 Art. 15, 21). Counted from the day it enters the state.
     deadline_working_days: int | None = Field(None, ge=0, le=365)

@@ -183,6 +183,9 @@ async def take_transition(
     described = _described(transition, status.step, comment, fields)
     await _ask_guards(runtime, document, described, actor)
 
+    target = definition.states[transition.to]
+    if target.final and transition.effect is None:
+        await _check_no_number_held(document, transition)
     changes = _changes_for(
         runtime, document, definition, status, transition, now, actor, comment, fields, assignment
     )
@@ -210,6 +213,23 @@ async def take_transition(
     )
     await after_act(runtime, actor, updated, {**described, "revision": updated.revision})
     return updated
+
+
+async def _check_no_number_held(document: StoredDocument, transition: Transition) -> None:
+    """A draft that holds a number (a numbering that could not finish) is numbered, not ended:
+    ending it would strand the number, which can then be neither written nor released."""
+    from core.numbering.service import entry_of_document
+
+    if document.state is not DocumentState.DRAFT:
+        return
+    held = await entry_of_document(document.id)
+    if held is not None and held.void_reason is None:
+        raise Conflict(
+            f"The draft holds number {held.number} of register '{held.register_code}' "
+            f"({held.year}); number it (issue or register it again) before '{transition.label}'.",
+            current_step=document.workflow.step if document.workflow else None,
+            current_revision=document.revision,
+        )
 
 
 def _check_at(
@@ -446,7 +466,12 @@ async def _number(
         return {**changes, "workflow": workflow}
 
     number = register_incoming if transition.effect is Effect.REGISTER else issue_document
-    return await number(runtime, actor, str(document.id), None, also=also)
+    numbered = await number(runtime, actor, str(document.id), None, also=also)
+    last = numbered.workflow.last if numbered.workflow else None
+    if last is None or last.at != changes["workflow"].last.at or last.actor != actor.name:
+        # Another request numbered it first: that act is theirs, not this caller's.
+        raise await moved_on(document)
+    return numbered
 
 
 def numbered_outside_steps(

@@ -67,6 +67,13 @@ async def ask_opinions(
             f"Opinions on a document of unit {document.unit} are asked by those who draft "
             "there (specialist, leader, clerk) or who handle it; your account is neither.",
         )
+    if document.access_mode == "restricted" and not (
+        actor.name == document.created_by or actor.may(Action.READ_RESTRICTED, document.unit)
+    ):
+        raise PermissionDenied(
+            "The document is restricted: only the person who made it and its unit's leaders "
+            "ask others for an opinion on it, since being asked lets them read it.",
+        )
     if status.final:
         raise Conflict(
             f"The document's workflow has ended (step '{status.step}'); no opinion can be "

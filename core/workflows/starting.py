@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from core.errors import Conflict
 from core.runtime import Runtime
 from core.workflows.models import WorkflowAct, WorkflowStatus
 
@@ -34,4 +35,21 @@ def start_status(
             else None
         ),
         last=WorkflowAct(revision=1, kind="start", to_step=definition.start, actor=actor, at=now),
+    )
+
+
+def check_editable(runtime: Runtime, document: Any, what: str) -> None:
+    """Refuse a change of the document's content at a step its workflow locks (`editable =
+    false`: what the checkers approved and the signer signs must stay as it was approved)."""
+    status = getattr(document, "workflow", None)
+    if status is None:
+        return
+    definition = runtime.workflows.get(status.name)
+    state = definition.states.get(status.step) if definition else None
+    if state is None or state.editable:
+        return
+    raise Conflict(
+        f"The document is at step '{status.step}' ({state.label}): its {what} cannot change "
+        "there. Send it back to drafting first (a transition such as return_draft).",
+        current_step=status.step,
     )

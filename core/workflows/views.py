@@ -152,6 +152,13 @@ async def my_tasks(runtime: Runtime, actor: Principal, *, limit: int) -> Tasks:
         )
     opinions: list[Task] = []
     requests = await OpinionRequest.find({"party": {"$in": keys}, "answered": False}).to_list()
+    if requests:
+        # An answer stored by a worker that stopped before marking its request answered.
+        answered = await OpinionAnswer.find(
+            {"_id": {"$in": [request.id for request in requests]}}
+        ).to_list()
+        done = {answer.id for answer in answered}
+        requests = [request for request in requests if request.id not in done]
     asked_about = {request.document_id for request in requests}
     documents = {
         document.id: document

@@ -47,10 +47,13 @@ def legal_review_workflow() -> dict[str, Any]:
         name=WORKFLOW,
         label="Văn bản đi có thẩm định pháp lý trước khi ký",
         directions=["outgoing"],
+        # The review is the point: the clerk may not number a decision outside the steps.
+        numbering_outside_steps=False,
     )
     workflow["states"]["legal_review"] = {
         "label": "Thẩm định pháp lý",
         "deadline_working_days": 5,
+        "editable": False,
     }
     for transition in workflow["transitions"]:
         if transition["name"] == "approve_format":

@@ -21,7 +21,7 @@ async def test_received_registered_assigned_done(client):
     await take(people["clerk"], doc, "register")
     state = await workflow(people["leader"], doc)
     assert state["step"] == "registered"
-    assert [t["name"] for t in state["available"]] == ["return_to_sender", "assign"]
+    assert [t["name"] for t in state["available"]] == ["assign"]
 
     await take(people["specialist"], doc, "assign", expect=403)
     await take(people["leader"], doc, "assign", expect=422)  # no assignment given

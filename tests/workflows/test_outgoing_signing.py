@@ -40,6 +40,15 @@ async def new_version(caller, document_id: str, file_id: str, content: bytes) ->
     assert response.status_code == 201, response.text
 
 
+async def back_to_signing(people, doc: str, file_id: str, content: bytes) -> None:
+    """The leader sends it back; the drafter replaces the file; it is checked again."""
+    await take(people["leader"], doc, "return_draft", comment="Tệp chưa ký số hợp lệ.")
+    await new_version(people["specialist"], doc, file_id, content)
+    await take(people["specialist"], doc, "submit")
+    await take(people["leader"], doc, "approve_content")
+    await take(people["clerk"], doc, "approve_format")
+
+
 async def refused_signing(caller, document_id: str) -> str:
     response = await caller.post(
         f"/api/v1/documents/{document_id}/transitions", json={"name": "sign"}
@@ -68,15 +77,22 @@ async def test_draft_to_sent_with_a_verified_signature(app, pki: Pki):  # noqa: 
         # Signing: the leader only, and only with a valid signature.
         await take(people["clerk"], doc, "sign", expect=403)
         assert "no signature" in (await refused_signing(people["leader"], doc)).lower()
-        await new_version(people["specialist"], doc, file_id, pki.changed_after_signing)
+        # What was checked cannot change while it waits for the signature.
+        locked = await people["specialist"].post(
+            f"/api/v1/documents/{doc}/files/{file_id}/versions",
+            files=[("files", ("Quyết định.pdf", pki.signed, "application/pdf"))],
+        )
+        assert locked.status_code == 409, locked.text
+        assert locked.json()["current_step"] == "signing"
+        await back_to_signing(people, doc, file_id, pki.changed_after_signing)
         assert "changed after" in (await refused_signing(people["leader"], doc))
-        await new_version(people["specialist"], doc, file_id, pki.byte_flipped)
+        await back_to_signing(people, doc, file_id, pki.byte_flipped)
         detail = await refused_signing(people["leader"], doc)
         assert detail.startswith("The main file cannot be approved as signed:")
-        await new_version(people["specialist"], doc, file_id, pki.signed_by_stranger)
+        await back_to_signing(people, doc, file_id, pki.signed_by_stranger)
         assert "trust root" in (await refused_signing(people["leader"], doc))
 
-        await new_version(people["specialist"], doc, file_id, pki.signed)
+        await back_to_signing(people, doc, file_id, pki.signed)
         await take(people["leader"], doc, "sign")
         state = await workflow(people["clerk"], doc)
         assert state["step"] == "signed"
@@ -96,6 +112,7 @@ async def test_draft_to_sent_with_a_verified_signature(app, pki: Pki):  # noqa: 
         await take(people["clerk"], doc, "send", expect=409)
 
         entries = await timeline(people["leader"], doc)
+        checks = ["return_draft", "submit", "approve_content", "approve_format"]
         assert [e["transition"] for e in entries] == [
             None,
             "consult",
@@ -103,6 +120,7 @@ async def test_draft_to_sent_with_a_verified_signature(app, pki: Pki):  # noqa: 
             "submit",
             "approve_content",
             "approve_format",
+            *checks * 4,
             "sign",
             "issue",
             "send",
@@ -112,7 +130,7 @@ async def test_draft_to_sent_with_a_verified_signature(app, pki: Pki):  # noqa: 
             assert after["revision"] > before["revision"]
 
 
-async def test_a_file_changed_after_signing_is_not_issued(app, pki: Pki):  # noqa: F811
+async def test_the_signed_file_cannot_change_before_it_is_issued(app, pki: Pki):  # noqa: F811
     async with admin_client(app) as admin:
         people = await staff(admin, UNIT)
         document = await create(people["specialist"], outgoing(unit=UNIT, type_code="QD"))
@@ -125,14 +143,21 @@ async def test_a_file_changed_after_signing_is_not_issued(app, pki: Pki):  # noq
             (people["leader"], "sign"),
         ):
             await take(caller, doc, name)
-        await new_version(people["specialist"], doc, file_id, pki.unsigned)
-        response = await people["clerk"].post(
-            f"/api/v1/documents/{doc}/transitions", json={"name": "issue"}
-        )
-        assert response.status_code == 422, response.text
-        assert response.json()["detail"].startswith("The main file cannot be issued")
-        stored = (await people["clerk"].get(f"/api/v1/documents/{doc}")).json()
-        assert stored["state"] == "draft" and stored["number"] is None
+        for caller in (people["specialist"], people["leader"], people["clerk"]):
+            refused = await caller.post(
+                f"/api/v1/documents/{doc}/files/{file_id}/versions",
+                files=[("files", ("Quyết định.pdf", pki.unsigned, "application/pdf"))],
+            )
+            assert refused.status_code == 409, refused.text
+            edited = await caller.patch(
+                f"/api/v1/documents/{doc}", json={"summary": "Nội dung khác", "revision": 5}
+            )
+            assert edited.status_code == 409, edited.text
+        deleted = await people["leader"].delete(f"/api/v1/documents/{doc}")
+        assert deleted.status_code == 409, deleted.text
+        await take(people["clerk"], doc, "issue")
+        versions = (await people["clerk"].get(f"/api/v1/documents/{doc}/files/{file_id}")).json()
+        assert len(versions["versions"]) == 1
 
 
 async def test_the_legal_review_unit_signs_after_the_review(app, pki: Pki):  # noqa: F811
