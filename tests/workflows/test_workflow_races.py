@@ -145,3 +145,22 @@ async def test_one_opinion_answered_twice_at_once(app: Litestar) -> None:
                 e for e in await timeline(people["specialist"], doc) if e["kind"] == "opinion"
             ]
             assert len(opinions) == 2
+
+
+async def test_two_clerks_register_at_once(app: Litestar) -> None:
+    async with concurrent_client(app) as client:
+        people = await staff(client)
+        second = await person(client, "clerk2.05", grant("clerk", UNIT))
+        for _ in range(ROUNDS):
+            doc = (await create(people["clerk"], incoming(unit=UNIT)))["id"]
+            responses = await asyncio.gather(
+                transition(people["clerk"], doc, "register"),
+                transition(second, doc, "register"),
+            )
+            entries = await one_won(people["leader"], doc, responses)
+            assert [e["transition"] for e in entries] == [None, "register"]
+            events = await client.get(
+                "/api/v1/audit/events", params={"document": doc, "limit": 200}
+            )
+            actions = [e["action"] for e in events.json()["items"]]
+            assert actions.count("workflow.transition") == 1, actions
