@@ -136,6 +136,16 @@ async def _lost_claim(runtime: Runtime, read: StoredDocument) -> HosoError:
     return stale_revision(read.revision, newest.revision)
 
 
+async def as_claimed(current: StoredDocument) -> StoredDocument:
+    """The document as its newest claim says it will be. A writer that lost its claim is told
+    about the winner's revision, which the winner may not have written yet: answering from the
+    document as stored would name the step or revision it is leaving."""
+    newest = await _newest_claim_past(current)
+    if newest is None or newest.change is RevisionChange.DELETE:
+        return current
+    return document_at(newest)
+
+
 async def _newest_claim_past(current: StoredDocument) -> DocumentRevision | None:
     """The highest revision claimed beyond the document's own, if any: `_id` reads only."""
     assert current.id is not None

@@ -10,6 +10,7 @@ from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import Parameter, QueryParameter
 
+from core.documents.models import StoredDocument
 from core.documents.schemas import DocumentOut
 from core.documents.service import get_document
 from core.errors import NotFound
@@ -42,7 +43,10 @@ MAX_PAGE_SIZE = 200
 
 
 async def workflow_out(runtime: Runtime, actor: Principal, document_id: str) -> WorkflowOut:
-    document = await get_document(actor, document_id)
+    return workflow_view(runtime, actor, await get_document(actor, document_id))
+
+
+def workflow_view(runtime: Runtime, actor: Principal, document: StoredDocument) -> WorkflowOut:
     definition, status, available = engine.transitions_for(runtime, actor, document)
     taken = {t.name for t in available}
     others = [t for t in definition.transitions_from(status.step) if t.name not in taken]
@@ -106,7 +110,9 @@ class DocumentWorkflowController(Controller):
         document_id: str,
         data: TransitionIn,
     ) -> WorkflowOut:
-        await engine.take_transition(
+        # The document as the act left it: the actor may no longer read it afterwards (a presiding
+        # person of another unit who declines), and answering 404 to a done act would mislead.
+        updated = await engine.take_transition(
             runtime,
             actor,
             document_id,
@@ -118,7 +124,7 @@ class DocumentWorkflowController(Controller):
                 assignment=_assignment_request(data.assignment) if data.assignment else None,
             ),
         )
-        return await workflow_out(runtime, actor, document_id)
+        return workflow_view(runtime, actor, updated)
 
     @put(
         "/assignment",
@@ -132,8 +138,10 @@ class DocumentWorkflowController(Controller):
         document_id: str,
         data: ReassignIn,
     ) -> WorkflowOut:
-        await engine.reassign(runtime, actor, document_id, _assignment_request(data), data.revision)
-        return await workflow_out(runtime, actor, document_id)
+        updated = await engine.reassign(
+            runtime, actor, document_id, _assignment_request(data), data.revision
+        )
+        return workflow_view(runtime, actor, updated)
 
     @get(
         "/timeline",

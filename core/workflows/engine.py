@@ -16,7 +16,7 @@ from typing import Any
 from core.audit.models import AuditAction
 from core.audit.recording import audit
 from core.documents.models import Direction, DocumentState, RevisionChange, StoredDocument
-from core.documents.revisions import stale_revision
+from core.documents.revisions import as_claimed, stale_revision
 from core.documents.schemas import DocumentOut
 from core.documents.service import get_document, save_changes
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -424,6 +424,7 @@ async def moved_on(document: StoredDocument) -> Conflict:
     current = await StoredDocument.get(document.id)
     if current is None:
         raise NotFound(f"There is no document with id {document.id}: it was deleted meanwhile.")
+    current = await as_claimed(current)
     status = current.workflow
     if status is None:
         return stale_revision(document.revision, current.revision)
@@ -448,6 +449,8 @@ async def _number(
     """Issue or register through the existing numbering, moving the step in the same write."""
     from core.documents.issuing import StepMoved, issue_document, register_incoming
 
+    produced: dict[int, WorkflowAct] = {}  # revision → the act this call would write there
+
     def also(current: StoredDocument) -> dict[str, Any]:
         now_status = current.workflow
         if now_status is not None and now_status.step != status.step:
@@ -456,22 +459,20 @@ async def _number(
                 current_step=now_status.step,
                 current_revision=current.revision,
             )
-        workflow = changes["workflow"].model_copy(
-            update={
-                "last": changes["workflow"].last.model_copy(
-                    update={"revision": current.revision + 1}
-                )
-            }
-        )
-        return {**changes, "workflow": workflow}
+        act = changes["workflow"].last.model_copy(update={"revision": current.revision + 1})
+        produced[act.revision] = act
+        return {**changes, "workflow": changes["workflow"].model_copy(update={"last": act})}
 
     number = register_incoming if transition.effect is Effect.REGISTER else issue_document
-    numbered = await number(runtime, actor, str(document.id), None, also=also)
-    last = numbered.workflow.last if numbered.workflow else None
-    if last is None or last.at != changes["workflow"].last.at or last.actor != actor.name:
-        # Another request numbered it first: that act is theirs, not this caller's.
+    updated = await number(runtime, actor, str(document.id), None, also=also)
+    # The numbering answers a call that finds the document numbered by a concurrent one with
+    # that document (a second click on "issue" gets the same number): for a transition, that
+    # is someone else's act, and this one lost.
+    mine = produced.get(updated.revision)
+    last = updated.workflow.last if updated.workflow else None
+    if mine is None or last is None or last.model_dump() != mine.model_dump():
         raise await moved_on(document)
-    return numbered
+    return updated
 
 
 def numbered_outside_steps(
