@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from tests.documents.conftest import assert_problem, create, incoming
@@ -61,9 +62,12 @@ async def test_returning_to_the_sender_needs_a_reason(client):
         {"reason": reason},
         "clerk.05",
     )
-    # A leader may return a registered one too.
+    # Once registered it is handled, not returned (D30 Art. 21 returns before registering).
     other = await registered(people)
-    await take(people["leader"], other, "return_to_sender", fields={"reason": reason})
+    refused = await take(
+        people["leader"], other, "return_to_sender", expect=409, fields={"reason": reason}
+    )
+    assert refused["current_step"] == "registered"
 
 
 async def test_assigning_checks_the_leader_and_the_assignment(client):
@@ -100,6 +104,7 @@ async def test_assigning_checks_the_leader_and_the_assignment(client):
         assert response.status_code in (400, 422), response.text
     assert (await workflow(people["leader"], doc))["step"] == "registered"
 
+    far_due = (date.today() + timedelta(days=300)).isoformat()  # within the ten years allowed
     state = await take(
         people["leader"],
         doc,
@@ -107,11 +112,11 @@ async def test_assigning_checks_the_leader_and_the_assignment(client):
         assignment={
             "presiding": me,
             "coordinators": [{"user": "specialist2.05"}, {"unit": FINANCE}],
-            "due": "2099-12-31",
+            "due": far_due,
             "direction": "Chủ trì, phối hợp Sở Tài chính tham mưu.",
         },
     )
-    assert state["step"] == "processing" and state["due"] == "2099-12-31"
+    assert state["step"] == "processing" and state["due"] == far_due
     assert state["assignment"]["presiding"] == {"user": "specialist.05", "unit": None}
     assert state["assignment"]["by"] == "leader.05"
     # An assignment is only given by the transition that assigns.
@@ -177,7 +182,7 @@ async def test_declining_sends_it_back_and_clears_the_assignment(client):
     assert tasks["assigned"] == []
     state = await workflow(people["leader"], doc)
     assert state["assignment"] is None
-    assert [t["name"] for t in state["available"]] == ["return_to_sender", "assign"]
+    assert [t["name"] for t in state["available"]] == ["assign"]
     # A registered document is due the next working day again, not under the old deadline.
     assert state["due"] is not None
     await take(people["leader"], doc, "assign", assignment=assignment({"user": "specialist.05"}))
