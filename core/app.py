@@ -58,6 +58,7 @@ from core.workflows.api import (
     TaskController,
     WorkflowDefinitionController,
 )
+from core.workflows.backfill import start_missing_workflows
 from core.workflows.registry import load_workflows
 
 logger = logging.getLogger("hoso")
@@ -94,6 +95,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         runtime.database = await connect_database(settings)
         await move_old_registers(runtime.database.db)
+        await start_missing_workflows(runtime)
         runtime.signing_key = await load_signing_key(runtime)
         first_password = await bootstrap(runtime)
         if first_password is not None:
