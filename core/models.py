@@ -14,6 +14,7 @@ from core.documents.models import (
     FileVersion,
     StoredDocument,
 )
+from core.extraction.models import FileText
 from core.identity.models import ApiToken, ServiceSecret, SignInSession, User
 from core.numbering.models import PrintedNumber, RegisterEntry, RegisterHint
 from core.records.list_models import RecordList, RecordListRevision
@@ -51,4 +52,5 @@ DOCUMENT_MODELS: list[type[Document]] = [
     OpinionRequest,
     OpinionAnswer,
     SignatureVerification,
+    FileText,
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -60,6 +60,10 @@ class Runtime:
     audit_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     # Working days: public holidays plus the days off and worked days of `calendar.toml`.
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+
+    # Called with a document's id once the text of one of its files is extracted (the search
+    # index reads it); registered at start by whoever needs to know.
+    text_listeners: list[Callable[[Any, Any], Awaitable[None]]] = field(default_factory=list)
 
     def register_lock(self, unit: str, register: str, year: int) -> asyncio.Lock:
         return self.register_locks.setdefault((unit, register, year), asyncio.Lock())
