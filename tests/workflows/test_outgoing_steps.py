@@ -24,14 +24,15 @@ async def test_a_draft_goes_to_signing_and_back(client):
     assert (state["workflow"], state["step"], state["due"]) == ("decree30_outgoing", "draft", None)
     assert names(state) == ["consult", "submit", "cancel"]
 
-    # The definition lets any specialist or leader of the unit consult and submit (roles), and
-    # the author whatever their role; a clerk who did not write it may not.
+    # The author moves the draft, or a leader of the unit; not a colleague, not a clerk.
     definition = (await author.get("/api/v1/workflows/decree30_outgoing")).json()
     consult = next(t for t in definition["transitions"] if t["name"] == "consult")
-    assert (consult["roles"], consult["parties"]) == (["specialist", "leader"], ["author"])
+    assert (consult["roles"], consult["parties"]) == (["leader"], ["author"])
     await take(people["clerk"], doc, "consult", expect=403)
+    await take(people["specialist2"], doc, "consult", expect=403)
     await take(justice["specialist"], doc, "consult", expect=404)
-    assert names(await workflow(people["specialist2"], doc)) == ["consult", "submit"]
+    assert names(await workflow(people["specialist2"], doc)) == []
+    assert names(await workflow(people["leader"], doc)) == ["consult", "submit", "cancel"]
 
     await take(author, doc, "consult", comment="Xin ý kiến các phòng.")
     state = await workflow(author, doc)
@@ -49,7 +50,7 @@ async def test_a_draft_goes_to_signing_and_back(client):
     await take(author, doc, "submit")
     await take(people["leader"], doc, "approve_content")
 
-    # Format (thể thức): the clerk or the leader.
+    # Format (thể thức): the clerk, the person designated for it.
     await take(author, doc, "approve_format", expect=403)
     await take(people["clerk"], doc, "return_format", expect=422)
     await take(people["clerk"], doc, "return_format", comment="Sai phông chữ phần nơi nhận.")
