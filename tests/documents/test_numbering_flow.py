@@ -120,9 +120,10 @@ async def test_each_unit_numbers_on_its_own(client: AsyncTestClient) -> None:
     await issue(client, (await create(client, outgoing(unit=PROVINCE)))["id"])
     await issue(client, (await create(client, outgoing(unit=PROVINCE)))["id"])
 
-    finance = await issue(client, (await create(client, outgoing(unit=FINANCE)))["id"])
+    # Sở Khoa học và Công nghệ (Sở Tài chính's decisions pass a legal review before numbering).
+    science = await issue(client, (await create(client, outgoing(unit="000.00.08.H25")))["id"])
 
-    assert finance["number_and_symbol"] == "Số: 01/QĐ-STC"
+    assert science["number_and_symbol"] == "Số: 01/QĐ-SKHCN"
 
 
 async def test_home_affairs_numbers_commendations_in_their_own_register(
