@@ -26,6 +26,8 @@ from core.documents.files_api import FileController
 from core.documents.revisions_api import RevisionController
 from core.documents.types import check_plugin_types
 from core.documents.types_api import DocumentTypeController
+from core.extraction.pending import queue_missing_texts
+from core.extraction.worker import Extractor
 from core.health import health
 from core.http_rules import apply_http_rules, before_request
 from core.identity.api import AuthController, RoleController, TokenController, UserController
@@ -96,14 +98,21 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         runtime.database = await connect_database(settings)
         await move_old_registers(runtime.database.db)
         await start_missing_workflows(runtime)
+        await queue_missing_texts(runtime)
         runtime.signing_key = await load_signing_key(runtime)
         first_password = await bootstrap(runtime)
         if first_password is not None:
             announce_first_administrator(first_password)
+        if settings.text_extraction:
+            runtime.extractor = Extractor(runtime)
+            runtime.extractor.start()
         try:
             yield
         finally:
             try:
+                if runtime.extractor is not None:
+                    await runtime.extractor.stop()
+                    runtime.extractor = None
                 await runtime.blobs.close()
             finally:  # the embedded database must be closed even if the blob store was not
                 runtime.database.close()

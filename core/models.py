@@ -14,7 +14,7 @@ from core.documents.models import (
     FileVersion,
     StoredDocument,
 )
-from core.extraction.models import FileText
+from core.extraction.models import FileText, TextClaim, TextWaiting
 from core.identity.models import ApiToken, ServiceSecret, SignInSession, User
 from core.numbering.models import PrintedNumber, RegisterEntry, RegisterHint
 from core.records.list_models import RecordList, RecordListRevision
@@ -53,4 +53,6 @@ DOCUMENT_MODELS: list[type[Document]] = [
     OpinionAnswer,
     SignatureVerification,
     FileText,
+    TextWaiting,
+    TextClaim,
 ]

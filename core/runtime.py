@@ -65,6 +65,10 @@ class Runtime:
     # index reads it); registered at start by whoever needs to know.
     text_listeners: list[Callable[[Any, Any], Awaitable[None]]] = field(default_factory=list)
 
+    # This worker's background reader of file texts (core.extraction.worker), woken when a file
+    # is stored; None when text extraction is off or the app is not running.
+    extractor: Any = None
+
     def register_lock(self, unit: str, register: str, year: int) -> asyncio.Lock:
         return self.register_locks.setdefault((unit, register, year), asyncio.Lock())
 

@@ -120,6 +120,20 @@ class Settings(BaseSettings):
         ]
     )
 
+    # Text of uploaded files, read in the background after upload (core.extraction). Off: this
+    # process reads none, and files stay pending until a worker that has it on reads them.
+    text_extraction: bool = True
+    # How often to look for files other workers received (this worker's own wake it at once).
+    text_poll_seconds: float = Field(5.0, gt=0, le=3600)
+    # A worker that stopped while reading a file holds it this long; then another takes it over.
+    text_lease_seconds: int = Field(600, ge=10, le=86_400)
+    # A file whose reading stopped this many times (the worker died on it) is marked failed.
+    text_max_attempts: int = Field(3, ge=1, le=20)
+    # Characters of text kept per file version; the rest is cut and the text marked truncated.
+    text_max_chars: int = Field(2_000_000, ge=1000, le=100_000_000)
+    # One file's OCR (only when OCRmyPDF is installed); must end before the lease does.
+    ocr_timeout_seconds: int = Field(300, ge=10, le=86_400)
+
     # Sign-in. Access tokens are signed with `secret_key`; empty: a key the service makes once
     # and keeps in its database, shared by every worker.
     secret_key: str | None = Field(None, min_length=32)
@@ -201,6 +215,15 @@ class Settings(BaseSettings):
                 "oidc_issuer is set but oidc_audience is not: set oidc_audience "
                 "(HOSO_OIDC_AUDIENCE) to the audience the issuer puts in hoso's tokens, "
                 "usually hoso's client id there"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _ocr_within_lease(self) -> Settings:
+        if self.ocr_timeout_seconds >= self.text_lease_seconds:
+            raise ValueError(
+                "ocr_timeout_seconds must be shorter than text_lease_seconds, or another worker "
+                "would take over a file still being read"
             )
         return self
 

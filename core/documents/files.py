@@ -42,6 +42,12 @@ from core.errors import (
     NotFound,
     UnsupportedMediaType,
 )
+from core.extraction.pending import (
+    mark_pending,
+    remove_texts,
+    text_key_of,
+    wake_extractor,
+)
 from core.runtime import Runtime
 from core.text import nfc
 from core.workflows.starting import check_editable
@@ -158,10 +164,12 @@ async def add_files(
                     "Another upload took the same file id; send the files again."
                 ) from None
             versions.append(version)
+            await created.mark_text(version, document.unit)
         await _check_document_still_takes_files(document, runtime)
     except BaseException:
         await created.remove()
         raise
+    wake_extractor(runtime)
     return versions
 
 
@@ -189,10 +197,12 @@ async def add_version(
         version = await _insert_next_version(
             runtime, document, upload, blob, file_id, current.current.role
         )
+        await created.mark_text(version, document.unit)
         await _check_document_still_takes_files(document, runtime)
     except BaseException:
         await created.remove()
         raise
+    wake_extractor(runtime)
     return version
 
 
@@ -299,6 +309,7 @@ async def delete_all_files(runtime: Runtime, document_id: PydanticObjectId) -> N
     """Remove a deleted draft's files: records first, then their blobs."""
     versions = await FileVersion.find({"document_id": document_id}).to_list()
     await FileVersion.find({"document_id": document_id}).delete()
+    await remove_texts(text_key_of(version) for version in versions)
     for version in versions:
         await _delete_blob_quietly(runtime, version.blob_key)
 
@@ -352,6 +363,12 @@ class _CreatedByRequest:
     runtime: Runtime
     document_id: PydanticObjectId | None
     blob_keys: list[str] = field(default_factory=list)
+    text_keys: list[str] = field(default_factory=list)
+
+    async def mark_text(self, version: FileVersion, unit: str) -> None:
+        """The version's text, pending until the background extractor reads it."""
+        self.text_keys.append(text_key_of(version))
+        await mark_pending(self.runtime, version, unit)
 
     async def put_blob(self, upload: Upload) -> BlobInfo:
         """Store the file; `_FileRefused` if it is empty, too large or not what its type says
@@ -384,6 +401,7 @@ class _CreatedByRequest:
         # Shielded: a request cancelled half-way must still take back what it stored.
         with anyio.CancelScope(shield=True):
             try:
+                await remove_texts(self.text_keys)
                 # By blob key rather than by the rows known to be inserted: an insert that failed
                 # on the way back (connection lost) may still have been written.
                 await FileVersion.find(

@@ -40,6 +40,9 @@ from core.documents.schemas import FileOut, FileVersionOut
 from core.documents.service import get_document
 from core.documents.upload_streams import FIELD, BodyReader, BodyStream, FileInBody, FormStream
 from core.errors import InvalidInput, UnsupportedMediaType
+from core.extraction.pending import text_key_of, text_states
+from core.extraction.schemas import FileTextOut
+from core.extraction.service import file_text
 from core.identity.policy import Principal
 from core.identity.roles import Action
 from core.openapi import API_PREFIX, LOCATION, created_at
@@ -319,18 +322,34 @@ async def _record_upload(
     )
 
 
-def _file_out(summary: files.FileSummary) -> FileOut:
-    current = summary.current
-    return FileOut(
-        file_id=current.file_id,
-        role=current.role,
-        name=current.name,
-        media_type=current.media_type,
-        size=current.size,
-        sha256=current.sha256,
-        version=current.version,
-        versions=[FileVersionOut(**files.version_view(v)) for v in summary.versions],
-    )
+async def _files_out(summaries: list[files.FileSummary]) -> list[FileOut]:
+    """The files as listed, with each version's text status (read in one query)."""
+    states = await text_states(v for summary in summaries for v in summary.versions)
+
+    def version_out(version: FileVersion) -> FileVersionOut:
+        state = states[text_key_of(version)]
+        return FileVersionOut(
+            **files.version_view(version), text_status=state.status, text_chars=state.chars
+        )
+
+    return [
+        FileOut(
+            file_id=summary.current.file_id,
+            role=summary.current.role,
+            name=summary.current.name,
+            media_type=summary.current.media_type,
+            size=summary.current.size,
+            sha256=summary.current.sha256,
+            version=summary.current.version,
+            text_status=states[text_key_of(summary.current)].status,
+            versions=[version_out(v) for v in summary.versions],
+        )
+        for summary in summaries
+    ]
+
+
+async def _file_out(summary: files.FileSummary) -> FileOut:
+    return (await _files_out([summary]))[0]
 
 
 def content_disposition(name: str) -> str:
@@ -379,7 +398,8 @@ class FileController(Controller):
         # One file: where it lives; several: the document's files, where each is listed.
         location = f"{listing}/{stored[0].file_id}" if len(stored) == 1 else listing
         return created_at(
-            location, [_file_out(files.FileSummary(current=v, versions=[v])) for v in stored]
+            location,
+            await _files_out([files.FileSummary(current=v, versions=[v]) for v in stored]),
         )
 
     @get("/", summary="The document's files, each with its versions")
@@ -387,14 +407,14 @@ class FileController(Controller):
         self, actor: NamedDependency[Principal], document_id: str
     ) -> list[FileOut]:
         document = await get_document(actor, document_id)
-        return [_file_out(summary) for summary in await files.list_files(document)]
+        return await _files_out(await files.list_files(document))
 
     @get("/{file_id:str}", summary="One file and its versions")
     async def get_file(
         self, actor: NamedDependency[Principal], document_id: str, file_id: str
     ) -> FileOut:
         document = await get_document(actor, document_id)
-        return _file_out(await files.get_file(document, file_id))
+        return await _file_out(await files.get_file(document, file_id))
 
     @post(
         "/{file_id:str}/versions",
@@ -426,7 +446,7 @@ class FileController(Controller):
         version = await files.add_version(runtime, document, file_id, uploads)
         await _record_upload(runtime, actor, document, [version])
         location = f"{API_PREFIX}/documents/{document.id}/files/{file_id}"
-        return created_at(location, _file_out(await files.get_file(document, file_id)))
+        return created_at(location, await _file_out(await files.get_file(document, file_id)))
 
     @get(
         "/{file_id:str}/content",
@@ -478,6 +498,44 @@ class FileController(Controller):
                 "Content-Range": selected.content_range(chosen.size),
             },
         )
+
+    @get(
+        "/{file_id:str}/text",
+        summary="The text read from a file (the current version, or ?version=N)",
+        description=(
+            "The text of PDF (its text layer), DOCX, XLSX and plain-text files, read in the "
+            "background shortly after upload; search finds documents by it. While the version "
+            "waits to be read (`text_status` pending in the file listing) the answer is **409** "
+            "with Retry-After. Once read: `status` done with the `text`, or needs_ocr (a scan or "
+            "an image, when no OCR is installed), unsupported (a type whose text is not read) or "
+            "failed (a damaged or password-protected file), each with a `detail` saying why "
+            "there is no text. Reading the text of a restricted document is recorded in the "
+            "history like a download."
+        ),
+        problems=(404, 409),
+    )
+    async def file_text(
+        self,
+        runtime: NamedDependency[Runtime],
+        actor: NamedDependency[Principal],
+        document_id: str,
+        file_id: str,
+        version: Annotated[int | None, Parameter(ge=1, description=VERSION_DESCRIPTION)] = None,
+    ) -> FileTextOut:
+        document = await get_document(actor, document_id)
+        chosen = await files.get_version(document, file_id, version)
+        answer = await file_text(runtime, chosen)
+        if document.access_mode is AccessMode.RESTRICTED:
+            await audit(
+                runtime,
+                actor,
+                AuditAction.FILE_DOWNLOAD,
+                unit=document.unit,
+                target_kind="file",
+                target_id=f"{document.id}/{chosen.file_id}",
+                detail={"version": chosen.version, "sha256": chosen.sha256, "as": "text"},
+            )
+        return answer
 
     @get(
         "/{file_id:str}/signatures",

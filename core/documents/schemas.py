@@ -32,6 +32,7 @@ from core.documents.models import (
     StoredDocument,
     Urgency,
 )
+from core.extraction.models import TextStatus
 from core.openapi import optional_without_null
 from core.text import drop_invisible, nfc_deep
 from core.units.tree import IDENTIFIER_PATTERN
@@ -447,6 +448,14 @@ class RevisionPage(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end")
 
 
+TEXT_STATUS_DESCRIPTION = (
+    "Whether the version's text has been read, for search and GET .../text: `pending` (read in "
+    "the background shortly after upload), `done`, `needs_ocr` (a scan or an image without a "
+    "text layer, and no OCR installed), `unsupported` (a type whose text is not read) or "
+    "`failed` (the file could not be read)"
+)
+
+
 class FileVersionOut(BaseModel):
     file_id: str
     version: int
@@ -456,6 +465,10 @@ class FileVersionOut(BaseModel):
     size: int
     sha256: str
     uploaded_at: datetime
+    text_status: TextStatus = Field(description=TEXT_STATUS_DESCRIPTION)
+    text_chars: int | None = Field(
+        description="Characters of text read from the version, once `text_status` is done"
+    )
 
 
 class FileOut(BaseModel):
@@ -466,6 +479,7 @@ class FileOut(BaseModel):
     size: int
     sha256: str
     version: int
+    text_status: TextStatus = Field(description="The current version's `text_status`")
     versions: list[FileVersionOut]
 
 
