@@ -68,3 +68,13 @@ def test_a_reports_file_named_in_the_settings_must_exist(make_settings, tmp_path
     with pytest.raises(ConfigError, match="does not exist"):
         create_app(make_settings(reports_file=tmp_path / "missing.toml"))
     assert load_targets(tmp_path / "missing.toml", LEVELS, required=False).general == {}
+
+
+def test_config_check_names_a_target_for_an_unknown_level(tmp_path):
+    from tests.foundation.test_cli import run_hoso
+
+    path = write(tmp_path, "[targets]\nhuyen = 0.8\n")
+    result = run_hoso("config", "check", env={"HOSO_REPORTS_FILE": str(path)})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "level 'huyen', which is not a level" in lines[0]
