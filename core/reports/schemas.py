@@ -57,7 +57,7 @@ class Figures(BaseModel):
     @classmethod
     def of(cls, tally: Counter[str], target: float | None) -> Figures:
         counted = tally["entries"] - tally["exempt_state_secret"] - tally["exempt_complex"]
-        share = round(tally["with_record"] / counted, 4) if counted else None
+        exact = tally["with_record"] / counted if counted else None
         return cls(
             documents=DocumentFigures(
                 incoming=IncomingFigures(
@@ -87,9 +87,10 @@ class Figures(BaseModel):
                 exempt_complex=tally["exempt_complex"],
                 counted=counted,
                 with_record=tally["with_record"],
-                share=share,
+                # Rounded for people to read; compared unrounded (89.996 % does not meet 90 %).
+                share=None if exact is None else round(exact, 4),
                 target=target,
-                meets_target=(None if share is None or target is None else share >= target - 1e-9),
+                meets_target=None if exact is None or target is None else exact >= target - 1e-12,
             ),
         )
 

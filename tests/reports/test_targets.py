@@ -78,3 +78,18 @@ def test_config_check_names_a_target_for_an_unknown_level(tmp_path):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "level 'huyen', which is not a level" in lines[0]
+
+
+def test_a_share_is_compared_unrounded_with_its_target():
+    from collections import Counter
+
+    from core.reports.schemas import Figures
+
+    almost = Figures.of(Counter(entries=100_000, with_record=89_996), 0.9).electronic_records
+    assert (almost.share, almost.meets_target) == (0.9, False)
+    exactly = Figures.of(Counter(entries=10, with_record=9), 0.9).electronic_records
+    assert exactly.meets_target is True
+    nothing = Figures.of(Counter(entries=2, exempt_complex=2), 0.3).electronic_records
+    assert (nothing.counted, nothing.share, nothing.meets_target) == (0, None, None)
+    no_target = Figures.of(Counter(entries=2, with_record=1), None).electronic_records
+    assert (no_target.share, no_target.meets_target) == (0.5, None)
