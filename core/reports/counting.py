@@ -1,6 +1,6 @@
 """Counting what the reports show, straight from the stored data, month by month for one year.
 
-A report makes the same four queries however many documents and records it covers (each reads
+A report makes at most four queries however many documents and records it covers (each reads
 only the fields it counts, for every unit of the report at once):
 
 1. the year's registered incoming and issued outgoing documents of the units;
