@@ -47,6 +47,8 @@ from core.plugins import PluginError, PluginHost, call_in_registration_order, cr
 from core.problems import EXCEPTION_HANDLERS
 from core.records.api import RecordController, UnitRecordController
 from core.records.lists_api import RecordListController
+from core.reports.api import ReportController
+from core.reports.targets import load_targets
 from core.runtime import Runtime, utc_now
 from core.security_headers import apply_security_headers
 from core.settings import ConfigError, Settings, load_settings
@@ -89,6 +91,9 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         trust_roots=trust_roots,
     )
     runtime.oidc = OidcVerifier.from_settings(settings)
+    runtime.report_targets = load_targets(
+        settings.resolved_reports_file(), units.levels, required=settings.reports_file is not None
+    )
     runtime.workflows = load_workflows(
         settings.resolved_workflows_dir(), plugins, units, set(policy.roles)
     )
@@ -147,6 +152,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             RecordController,
             UnitRecordController,
             RecordListController,
+            ReportController,
             DocumentWorkflowController,
             TaskController,
             OverdueController,

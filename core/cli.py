@@ -29,6 +29,7 @@ from core.database import (
 from core.documents.types import check_plugin_types
 from core.identity.cli import tokens_app, users_app
 from core.plugins import PluginHost, create_plugin_host
+from core.reports.targets import load_targets
 from core.settings import ConfigError, Settings, load_settings
 from core.signatures.trust import load_trust_roots
 from core.units.tree import load_unit_tree
@@ -71,6 +72,11 @@ def _load_parts(settings: Settings, host: PluginHost) -> tuple[Any, WorkflowRegi
     calendar = load_calendar(settings)
     roles = roles_of(host)
     workflows = load_workflows(settings.resolved_workflows_dir(), host, host.units, set(roles))
+    load_targets(
+        settings.resolved_reports_file(),
+        host.units.levels,
+        required=settings.reports_file is not None,
+    )
     return calendar, workflows
 
 

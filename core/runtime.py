@@ -12,6 +12,7 @@ from core.calendar import WorkingCalendar
 from core.database import Database
 from core.identity.policy import Policy
 from core.plugins import PluginHost
+from core.reports.targets import ReportTargets
 from core.settings import Settings
 from core.signatures.trust import TrustRoots
 from core.units.tree import UnitTree
@@ -60,6 +61,8 @@ class Runtime:
     audit_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     # Working days: public holidays plus the days off and worked days of `calendar.toml`.
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    # What the reports compare each level of unit with (config/reports.toml).
+    report_targets: ReportTargets = field(default_factory=ReportTargets)
 
     # Called with a document's id once the text of one of its files is extracted (the search
     # index reads it); registered at start by whoever needs to know.

@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     # Certificates a document signature must chain to (PEM/DER files). Empty: `trust/` beside the
     # config file. A folder that does not exist: no trust roots, every signature is untrusted.
     trust_roots_dir: Path | None = None
+    # Targets of the reports per level of unit (share of list entries with an electronic
+    # record). Empty: `reports.toml` beside the config file, if there is one (else no targets).
+    reports_file: Path | None = None
 
     # Single sign-on: bearer tokens of this OpenID Connect issuer are accepted. Empty: off.
     oidc_issuer: str | None = None
@@ -313,6 +316,12 @@ class Settings(BaseSettings):
             return self.trust_roots_dir
         base = self._config_file.parent if self._config_file else REPO_CONFIG_DIR
         return base / "trust"
+
+    def resolved_reports_file(self) -> Path:
+        if self.reports_file is not None:
+            return self.reports_file
+        base = self._config_file.parent if self._config_file else REPO_CONFIG_DIR
+        return base / "reports.toml"
 
     _config_file: Path | None = None
 
