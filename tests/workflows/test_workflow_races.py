@@ -55,29 +55,23 @@ async def one_won(caller: Any, doc: str, responses: list[Any]) -> list[dict[str,
     return entries
 
 
-async def test_assigning_and_returning_at_once(app: Litestar) -> None:
+async def test_declining_and_completing_at_once(app: Litestar) -> None:
     async with concurrent_client(app) as client:
         people = await staff(client)
         winners: set[str] = set()
         for _ in range(ROUNDS):
             doc = await registered(people)
+            await take(people["leader"], doc, "assign", **assign_to("specialist.05"))
             responses = await asyncio.gather(
-                transition(people["leader"], doc, "assign", **assign_to("specialist.05")),
-                transition(
-                    people["clerk"], doc, "return_to_sender", fields={"reason": "Gửi nhầm nơi."}
-                ),
+                transition(people["specialist"], doc, "decline", comment="Không thuộc lĩnh vực."),
+                transition(people["leader"], doc, "complete", comment="Đã xử lý."),
             )
             entries = await one_won(people["leader"], doc, responses)
             winners.add(entries[-1]["transition"])
-            stored = (await people["leader"].get(f"/api/v1/documents/{doc}")).json()
-            # The assignment is there only when the assignment won.
-            assert (stored["workflow"]["step"] == "processing") == (
-                (await people["leader"].get(f"/api/v1/documents/{doc}/workflow")).json()[
-                    "assignment"
-                ]
-                is not None
-            )
-        assert winners <= {"assign", "return_to_sender"}
+            state = (await people["leader"].get(f"/api/v1/documents/{doc}/workflow")).json()
+            # Declined: back to the leader, the assignment gone; completed: done, it stays.
+            assert (state["step"] == "registered") == (state["assignment"] is None)
+        assert winners <= {"decline", "complete"}
 
 
 async def test_registering_and_returning_at_once(app: Litestar) -> None:
@@ -87,7 +81,7 @@ async def test_registering_and_returning_at_once(app: Litestar) -> None:
             doc = (await create(people["clerk"], incoming(unit=UNIT)))["id"]
             responses = await asyncio.gather(
                 transition(people["clerk"], doc, "register"),
-                transition(people["leader"], doc, "return_to_sender", fields={"reason": "Sai."}),
+                transition(people["clerk"], doc, "return_to_sender", fields={"reason": "Sai."}),
             )
             entries = await one_won(people["leader"], doc, responses)
             stored = (await people["leader"].get(f"/api/v1/documents/{doc}")).json()
