@@ -39,22 +39,19 @@ def demo_admin(runtime: Runtime) -> Principal:
 async def run_demo(app: Litestar, documents: int, seed: int, console: Console) -> dict[str, Any]:
     """Load the demo into `app`'s database, inside the app's lifespan; what to print after."""
     runtime: Runtime = app.state.runtime
-    started = time.monotonic()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per upload otherwise
     async with app.lifespan():
         store = runtime.database.store if runtime.database is not None else None
         with store.bulk_load() if store is not None else contextlib.nullcontext():
-            return await _load(app, runtime, documents, seed, console, started)
+            return await load_into_running_app(app, documents, seed, console)
 
 
-async def _load(
-    app: Litestar,
-    runtime: Runtime,
-    documents: int,
-    seed: int,
-    console: Console,
-    started: float,
+async def load_into_running_app(
+    app: Litestar, documents: int, seed: int, console: Console
 ) -> dict[str, Any]:
+    """The load itself, in an app whose lifespan has begun (tests run it inside theirs)."""
+    runtime: Runtime = app.state.runtime
+    started = time.monotonic()
     await ensure_empty()
     admin = demo_admin(runtime)
     token, text = await identity.create_api_token(
