@@ -153,6 +153,37 @@ def _log_config(level: str) -> dict[str, Any]:
 
 
 @app.command()
+def demo(
+    documents: Annotated[
+        int, typer.Option("--documents", min=1, max=200_000, help="How many documents to load.")
+    ] = 3000,
+    seed: Annotated[int, typer.Option(help="Another seed makes another province.")] = 2021,
+    config: ConfigOption = None,
+) -> None:
+    """Load a demo province (Hà Tĩnh's 2021 pilot units under their current names) into an
+    empty database: people, record lists, records in every state, and documents numbered and
+    moved through their workflows over this year and the last. Then `hoso serve`."""
+    from rich.console import Console
+
+    from core.app import create_app
+    from core.demo.command import describe, run_demo
+    from core.demo.loader import AlreadyLoaded
+
+    settings, _ = _load(config)
+    if database_kind(settings) == "in-memory":
+        raise _fail("in_memory_database is set: the demo would be gone when this command ends")
+    _check_database_reachable(settings)
+    try:
+        outcome = asyncio.run(run_demo(create_app(settings), documents, seed, Console()))
+    except AlreadyLoaded as exc:
+        raise _fail(str(exc), code=1) from None
+    except DatabaseUnreachable as exc:
+        raise _fail(str(exc), code=1) from None
+    for line in describe(outcome, settings.host, settings.port):
+        typer.echo(line)
+
+
+@app.command()
 def plugins(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     config: ConfigOption = None,

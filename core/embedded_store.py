@@ -303,6 +303,21 @@ class EmbeddedStore(mongomock_store.ServerStore):
                 self._lock_fd = None
                 self.failure = self.failure or f"the embedded database {self.path} is closed"
 
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """For a load of many writes by one command (`hoso demo`): commits reach the disk at the
+        WAL's checkpoints instead of one by one (synchronous = NORMAL). A crash of the process
+        loses nothing; a power cut during the load may lose its last writes. At the end every
+        write is on disk and commits are FULL again."""
+        with self._mutex:
+            self._sql.execute("PRAGMA synchronous = NORMAL")
+        try:
+            yield
+        finally:
+            with self._mutex:
+                self._sql.execute("PRAGMA synchronous = FULL")
+                self._sql.execute("PRAGMA wal_checkpoint(FULL)")
+
     def check(self) -> None:
         """Raise `EmbeddedStoreFailed` when the store refuses writes (what /health reports)."""
         if self.failure:

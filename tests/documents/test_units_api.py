@@ -31,6 +31,11 @@ CONFIGURED = [
     ("000.00.31.H25", "district", PROVINCE),
     ("000.00.35.H25", "district", PROVINCE),
     ("000.00.36.H25", "district", PROVINCE),
+    ("000.01.40.H25", "commune", PROVINCE),
+    ("000.02.40.H25", "commune", PROVINCE),
+    ("000.01.41.H25", "commune", PROVINCE),
+    ("000.01.42.H25", "commune", PROVINCE),
+    ("000.02.42.H25", "commune", PROVINCE),
     ("000.01.35.H25", "commune", DISTRICT),
 ]
 
@@ -41,7 +46,7 @@ async def units(client: AsyncTestClient, path: str = "/api/v1/units", **params: 
     return response.json()
 
 
-async def test_units_list_shows_the_ten_configured_units_parents_first(
+async def test_units_list_shows_the_configured_units_parents_first(
     client: AsyncTestClient,
 ) -> None:
     listed = await units(client)

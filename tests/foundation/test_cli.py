@@ -37,7 +37,7 @@ def test_config_check_reports_what_the_service_would_use() -> None:
         result.stdout
     )
     assert "blobs:    directory var/blobs" in result.stdout
-    assert "units:    10 from" in result.stdout
+    assert "units:    15 from" in result.stdout
     assert "configuration OK" in result.stdout
 
 
