@@ -73,7 +73,7 @@ async def run(tier: Tier, options: Options) -> tuple[list[Row], list[str]]:
             waiting = 0
             for _ in range(options.scale(10, 2)):
                 started = time.monotonic()
-                async with http.get("/api/v1/tasks", headers=leader) as response:
+                async with http.get("/api/v1/tasks?limit=200", headers=leader) as response:
                     tasks = await response.json()
                 load.check(response, 200)
                 timings.append(time.monotonic() - started)
@@ -110,7 +110,7 @@ async def run(tier: Tier, options: Options) -> tuple[list[Row], list[str]]:
             "—",
         ),
         Row(
-            f"a leader's tasks with {waiting} documents waiting",
+            f"a leader's tasks, {len(ids)} documents waiting ({waiting} listed)",
             f"{best * 1000:.0f} ms (best of {len(timings)})",
             f"{raw_query * 1000:.0f} ms (the query of {len(found)} documents)",
             raw_query / best if best else None,
