@@ -46,6 +46,8 @@ from core.problems import EXCEPTION_HANDLERS
 from core.records.api import RecordController, UnitRecordController
 from core.records.lists_api import RecordListController
 from core.runtime import Runtime, utc_now
+from core.search.api import SearchController
+from core.search.index import build_missing, text_extracted
 from core.security_headers import apply_security_headers
 from core.settings import ConfigError, Settings, load_settings
 from core.signatures.api import SignatureController
@@ -86,6 +88,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         clock=clock,
         trust_roots=trust_roots,
     )
+    runtime.text_listeners.append(text_extracted)
     runtime.oidc = OidcVerifier.from_settings(settings)
     runtime.workflows = load_workflows(
         settings.resolved_workflows_dir(), plugins, units, set(policy.roles)
@@ -96,6 +99,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         runtime.database = await connect_database(settings)
         await move_old_registers(runtime.database.db)
         await start_missing_workflows(runtime)
+        await build_missing(runtime)
         runtime.signing_key = await load_signing_key(runtime)
         first_password = await bootstrap(runtime)
         if first_password is not None:
@@ -143,6 +147,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             OverdueController,
             WorkflowDefinitionController,
             CalendarController,
+            SearchController,
             uploads,
         ],
         # Every request under /api/v1 belongs to someone, but the handlers marked

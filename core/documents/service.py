@@ -28,6 +28,7 @@ from core.identity.policy import Principal
 from core.identity.roles import Action
 from core.numbering.service import entry_of_document
 from core.runtime import Runtime
+from core.search.index import index_document
 from core.text import fold
 from core.units.tree import Unit
 from core.workflows.starting import check_editable, start_status
@@ -124,6 +125,7 @@ async def create_document(
     )
     await document.insert()
     await _check_type_unchanged(runtime, unit, doc_type, document)
+    await index_document(runtime, document.id)
     await audit(
         runtime,
         actor,
@@ -324,6 +326,7 @@ async def delete_document(
     )
     await StoredDocument.get_motor_collection().delete_one({"_id": document.id})
     await delete_all_files(runtime, document.id)
+    await index_document(runtime, document.id)
     await audit(
         runtime,
         actor,
@@ -356,6 +359,7 @@ async def save_changes(
     result = await StoredDocument.get_motor_collection().replace_one({"_id": document.id}, encoded)
     if result.matched_count == 0:
         raise NotFound(f"There is no document with id {document.id}: it was deleted meanwhile.")
+    await index_document(runtime, document.id)
     return updated
 
 
