@@ -60,8 +60,8 @@ def parse_query(text: str) -> Query:
     # Quoted parts are phrases; an unclosed quote runs to the end.
     for index, part in enumerate(text.split('"')):
         if index % 2 == 1:
-            clause = Clause(folded_words(part), exact_words(part))
-            if clause.folded:
+            clause = _chunk_clause(part.strip())
+            if clause is not None:
                 clauses.append(clause)
             continue
         for chunk in part.split():
@@ -80,7 +80,7 @@ def _chunk_clause(chunk: str) -> Clause | None:
     folded, exact = folded_words(chunk), exact_words(chunk)
     if not folded:
         return None
-    if prefix and len(folded[-1]) < MIN_PREFIX:
+    if prefix and len(folded) == 1 and len(folded[0]) < MIN_PREFIX:
         raise _bad(
             f"'{chunk}': a word's beginning needs at least {MIN_PREFIX} letters before the *."
         )
