@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -409,10 +408,14 @@ async def list_documents(
     if date_from or date_to:
         span = _date_span(date_from, date_to)
         query["$and"].append({"$or": [{"issued_date": span}, {"arrival_date": span}]})
-    if text and text.strip():
-        query["summary_folded"] = {"$regex": re.escape(fold(text))}
     if cursor:
         query["_id"] = {"$lt": _cursor_id(cursor)}
+    if text is not None:
+        # The same matching as /api/v1/search; the ids found are then read as the list reads.
+        from core.search.service import matching_document_ids  # search builds on documents
+
+        ids = await matching_document_ids(actor, text, query.get("_id"))
+        query["_id"] = {"$in": ids}
     found = await StoredDocument.find(query).sort([("_id", -1)]).limit(limit + 1).to_list()
     more = len(found) > limit
     items = found[:limit]

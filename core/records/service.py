@@ -209,6 +209,7 @@ async def list_records(
     *,
     year: int | None,
     state: RecordState | None,
+    text: str | None = None,
 ) -> list[WorkRecord]:
     unit = runtime.units.get(unit_code)
     if unit is None or not actor.may(Action.READ_RECORDS, unit.code):
@@ -218,6 +219,10 @@ async def list_records(
         query["year"] = year
     if state is not None:
         query["state"] = state.value
+    if text is not None:
+        from core.search.service import matching_record_codes  # search builds on records
+
+        query["_id"] = {"$in": await matching_record_codes(actor, text)}
     # Codes begin with the unit and the year: in code order, the first 1,000 are the oldest
     # years' (not any 1,000). A cursor is for when a unit holds more.
     found = await WorkRecord.find(query).sort("+_id").limit(MAX_PAGE).to_list()

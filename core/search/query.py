@@ -22,7 +22,6 @@ from typing import Any, Literal
 from core.errors import InvalidInput
 from core.identity.policy import Principal
 from core.identity.roles import Action
-from core.runtime import Runtime
 from core.search import layout
 from core.search.entries import WEIGHTS
 from core.search.terms import Clause, contains_sequence, parse_query
@@ -66,7 +65,7 @@ class Result:
 
 
 async def search(
-    runtime: Runtime,
+    db: Any,
     actor: Principal,
     *,
     kind: Kind,
@@ -79,7 +78,6 @@ async def search(
 ) -> Result:
     query = parse_query(text)
     after = decode_cursor(cursor) if cursor else None
-    db = runtime.database.db  # type: ignore[union-attr]
     item_prefix = f"|{kind}|"
     complete = True
     smallest: list[dict[str, Any]] | None = None

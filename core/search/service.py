@@ -85,7 +85,7 @@ async def run(
     limit: int,
 ) -> Result:
     return await search(
-        runtime,
+        runtime.database.db,  # type: ignore[union-attr]
         actor,
         kind=kind,
         text=text,
@@ -95,3 +95,52 @@ async def run(
         cursor=cursor,
         limit=limit,
     )
+
+
+async def matching_document_ids(actor: Principal, text: str, before: Any) -> list[Any]:
+    """The documents `text` finds for `actor`, for the documents list's `q` (which adds its own
+    filters): at most the bounded candidates of one search, newest first."""
+    from bson import ObjectId
+
+    from core.search.query import CANDIDATES
+
+    result = await search(
+        index_database(),
+        actor,
+        kind="d",
+        text=text,
+        exact=False,
+        filters=Filters(),
+        sort="newest",
+        cursor=None,
+        limit=CANDIDATES,
+    )
+    ids = [ObjectId(hit.item_id) for hit in result.hits]
+    if before is not None:
+        ids = [found for found in ids if found < before["$lt"]]
+    return ids
+
+
+async def matching_record_codes(actor: Principal, text: str) -> list[str]:
+    """The records `text` finds for `actor`, for the records list's `q`."""
+    from core.search.query import CANDIDATES
+
+    result = await search(
+        index_database(),
+        actor,
+        kind="r",
+        text=text,
+        exact=False,
+        filters=Filters(),
+        sort="newest",
+        cursor=None,
+        limit=CANDIDATES,
+    )
+    return [hit.item_id for hit in result.hits]
+
+
+def index_database() -> Any:
+    """The database the models are bound to (the index lives beside them)."""
+    from core.documents.models import StoredDocument
+
+    return StoredDocument.get_motor_collection().database
