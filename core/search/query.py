@@ -101,7 +101,10 @@ async def search(
             matches[posting["i"]] = hit
     ordered = sorted(matches.values(), key=lambda hit: sort_key(hit, sort))
     if after is not None:
-        ordered = [hit for hit in ordered if sort_key(hit, sort) > after]
+        try:
+            ordered = [hit for hit in ordered if sort_key(hit, sort) > after]
+        except TypeError:  # a cursor of another order
+            raise decode_error() from None
     page = ordered[:limit]
     next_cursor = encode_cursor(sort_key(page[-1], sort)) if len(ordered) > limit else None
     return Result(page, next_cursor, complete)
@@ -263,7 +266,11 @@ def decode_cursor(cursor: str) -> tuple[Any, ...]:
             raise ValueError
         return tuple(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput(
-            "The cursor is not one this service gave out; start again without it.",
-            errors=[{"field": "cursor", "message": "invalid cursor"}],
-        ) from None
+        raise decode_error() from None
+
+
+def decode_error() -> InvalidInput:
+    return InvalidInput(
+        "The cursor is not one this service gave out for this order; start again without it.",
+        errors=[{"field": "cursor", "message": "invalid cursor"}],
+    )
