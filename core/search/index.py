@@ -139,7 +139,7 @@ async def _add_vocabulary(runtime: Runtime, terms: list[str]) -> None:
     known = _KNOWN_WORDS
     grouped: dict[str, list[dict[str, str]]] = defaultdict(list)
     for term in terms:
-        marker = f"{id(db)}|{term}"
+        marker = f"{db.name}|{term}"
         if marker in known:
             continue
         known.add(marker)
@@ -161,6 +161,7 @@ async def build_missing(runtime: Runtime) -> int:
         return 0
     from core.records.models import WorkRecord
 
+    _KNOWN_WORDS.clear()  # the vocabulary is rebuilt too
     count = 0
     async for raw in StoredDocument.get_motor_collection().find({}, {"_id": 1}):
         await index_document(runtime, raw["_id"])
