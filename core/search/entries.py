@@ -59,6 +59,16 @@ def _texts_entry(kind: str, item_id: str, texts: dict[str, str], base: dict[str,
 
 
 async def document_entry(runtime: Runtime, document: StoredDocument) -> Entry:
+    entry = plain_document_entry(document, await _searchable_extra(runtime, document))
+    file_terms = await _file_terms(document)
+    entry.base["ft"] = bool(file_terms)
+    for term in file_terms:
+        entry.fields_of.setdefault(term, set()).add("file")
+    return entry
+
+
+def plain_document_entry(document: StoredDocument, extra: list[str]) -> Entry:
+    """The entry of a document from its own fields (`extra`: its searchable extra strings)."""
     texts = {
         "summary": document.summary,
         "number": " ".join(
@@ -74,7 +84,7 @@ async def document_entry(runtime: Runtime, document: StoredDocument) -> Entry:
         "issuing_body": document.issuing_body,
         "signer": document.signer.full_name if document.signer else "",
         "keywords": " ; ".join(document.keywords),
-        "extra": " ; ".join(await _searchable_extra(runtime, document)),
+        "extra": " ; ".join(extra),
     }
     day = document.issued_date or document.arrival_date
     printed = f"Số: {document.number_text}/{document.symbol}" if document.symbol else None
@@ -104,12 +114,8 @@ async def document_entry(runtime: Runtime, document: StoredDocument) -> Entry:
             "arrival_date": document.arrival_date.isoformat() if document.arrival_date else None,
         },
     }
-    entry = _texts_entry("d", str(document.id), texts, base)
-    file_terms = await _file_terms(document)
-    base["ft"] = bool(file_terms)
-    for term in file_terms:
-        entry.fields_of.setdefault(term, set()).add("file")
-    return entry
+    base["ft"] = False
+    return _texts_entry("d", str(document.id), texts, base)
 
 
 def record_entry(record: Any) -> Entry:

@@ -101,8 +101,7 @@ async def _write(runtime: Runtime, kind: str, item_id: str, entry: Entry | None)
         if term in old_terms and same_base and old_fields.get(term) == fields:
             continue  # its posting is already what it would be written as
         assert entry is not None
-        posting = {**entry.base, "_id": layout.posting_key(term, key), "f": fields}
-        by_collection[layout.postings_collection(term)].append((term, posting))
+        by_collection[layout.postings_collection(term)].append((term, posting_of(entry, term)))
     for term in old_terms - set(new_fields):
         by_collection[layout.postings_collection(term)].append((term, None))
     for name, changes in by_collection.items():
@@ -121,13 +120,21 @@ async def _write(runtime: Runtime, kind: str, item_id: str, entry: Entry | None)
         await manifests.delete_one({"_id": key})
         return
     await _add_vocabulary(runtime, [t for t in new_fields if t not in old_terms])
-    stored = {
-        "_id": key,
-        "terms": sorted(new_fields),
-        "fields": {term: sorted(names) for term, names in new_fields.items()},
-        "fp": fingerprint,
+    await manifests.replace_one({"_id": key}, manifest_of(entry), upsert=True)
+
+
+def posting_of(entry: Entry, term: str) -> dict[str, Any]:
+    key = layout.item_key(entry.kind, entry.item_id)
+    return {**entry.base, "_id": layout.posting_key(term, key), "f": sorted(entry.fields_of[term])}
+
+
+def manifest_of(entry: Entry) -> dict[str, Any]:
+    return {
+        "_id": layout.item_key(entry.kind, entry.item_id),
+        "terms": sorted(entry.fields_of),
+        "fields": {term: sorted(names) for term, names in entry.fields_of.items()},
+        "fp": entry.fingerprint,
     }
-    await manifests.replace_one({"_id": key}, stored, upsert=True)
 
 
 _KNOWN_WORDS: set[str] = set()
