@@ -85,12 +85,13 @@ async def search(
     for clause in query.clauses:
         terms = await _terms_of(db, clause)
         expansions.append(terms)
-        postings = await _postings(db, terms, item_prefix, smallest)
-        if postings is None:
-            continue  # more than the smallest so far: not the one to start from
-        smallest, complete = postings
-        if not smallest:
-            return Result()
+        for source in _sources(clause, terms):
+            postings = await _postings(db, source, item_prefix, smallest)
+            if postings is None:
+                continue  # more than the smallest so far: not the one to start from
+            smallest, complete = postings
+            if not smallest:
+                return Result()
     assert smallest is not None
     matches: dict[str, Hit] = {}
     for posting in smallest:
@@ -111,18 +112,29 @@ async def search(
 
 
 async def _terms_of(db: Any, clause: Clause) -> list[str]:
-    """The words whose postings may hold the clause: its rarest-looking word, or for a word
-    beginning the words of the vocabulary that begin so."""
-    if clause.prefix and len(clause.folded) == 1:
-        head = clause.folded[0]
-        found = db[layout.vocabulary_collection(head)].find(
-            {"_id": {"$gte": head, "$lt": head + "\x7f"}}
-        )
-        words = sorted([row["_id"] async for row in found])
-        return words[:MAX_EXPANSION]
-    # In a phrase, the longest word is likely the rarest; any of them finds every match.
-    words = clause.folded[:-1] if clause.prefix else clause.folded
-    return [max(words, key=len)]
+    """What the clause's last word stands for: itself, or for a word beginning the words of the
+    vocabulary that begin so (at most MAX_EXPANSION)."""
+    last = clause.folded[-1]
+    if not clause.prefix:
+        return [last]
+    found = db[layout.vocabulary_collection(last)].find(
+        {"_id": {"$gte": last, "$lt": last + "\x7f"}}
+    )
+    words = sorted([row["_id"] async for row in found])
+    return words[:MAX_EXPANSION]
+
+
+def _sources(clause: Clause, expansion: list[str]) -> list[list[str]]:
+    """Where a clause's matches can be read from: any one of its words finds them all. Words
+    with digits first (a number is in few documents), then the longer ones."""
+    whole = sorted(
+        set(clause.folded[:-1] if clause.prefix else clause.folded),
+        key=lambda word: (not any(ch.isdigit() for ch in word), -len(word)),
+    )
+    sources = [[word] for word in whole]
+    if clause.prefix and (len(clause.folded[-1]) >= 2 or not sources):
+        sources.append(expansion)
+    return sources
 
 
 async def _postings(
