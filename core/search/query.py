@@ -27,6 +27,8 @@ from core.search.entries import WEIGHTS
 from core.search.terms import Clause, contains_sequence, parse_query
 
 CANDIDATES = 2_000
+# A source of this many postings or fewer is read and each checked, without looking further.
+FEW = 50
 # Word beginnings stand for at most this many words (the first in alphabetical order).
 MAX_EXPANSION = 50
 Kind = Literal["d", "r"]
@@ -83,9 +85,11 @@ async def search(
     smallest: list[dict[str, Any]] | None = None
     expansions: list[list[str]] = []
     for clause in query.clauses:
-        terms = await _terms_of(db, clause)
+        terms = await _terms_of(db, clause) if clause.prefix else [clause.folded[-1]]
         expansions.append(terms)
         for source in _sources(clause, terms):
+            if smallest is not None and len(smallest) <= FEW:
+                break  # few enough to check each: no need to look for fewer
             postings = await _postings(db, source, item_prefix, smallest)
             if postings is None:
                 continue  # more than the smallest so far: not the one to start from
@@ -148,7 +152,7 @@ async def _postings(
         if len(found) > bound:
             break
         cursor = db[layout.postings_collection(term)].find(
-            {"_id": layout.term_range(term)}, limit=CANDIDATES + 1 - len(found)
+            {"_id": layout.term_range(term)}, limit=bound + 1 - len(found)
         )
         async for posting in cursor:
             if item_prefix in posting["_id"][len(term) :][:3]:
