@@ -35,6 +35,7 @@ from core.search import layout
 from core.search.entries import plain_document_entry
 from core.search.index import BUILT_MARK, INDEX_VERSION, manifest_of, posting_of
 from core.text import fold
+from core.workflows.models import WorkflowStatus
 from plugins.decree30 import format_ordinal
 
 REPEAT = 15
@@ -156,6 +157,10 @@ async def fill_searchable(database: Database, count: int) -> int:
                 number_text=format_ordinal(n + 1),
                 symbol=SYMBOL,
                 issued_date=created.date(),
+                # As issued through its workflow: the start's workflow backfill passes it by.
+                workflow=WorkflowStatus(
+                    name="decree30_outgoing", step="sent", since=created, final=True
+                ),
             )
         )
         documents.append(encoded(document))
