@@ -50,6 +50,8 @@ from core.records.lists_api import RecordListController
 from core.reports.api import ReportController
 from core.reports.targets import load_targets
 from core.runtime import Runtime, utc_now
+from core.search.api import SearchController
+from core.search.index import build_missing, text_extracted
 from core.security_headers import apply_security_headers
 from core.settings import ConfigError, Settings, load_settings
 from core.signatures.api import SignatureController
@@ -90,6 +92,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         clock=clock,
         trust_roots=trust_roots,
     )
+    runtime.text_listeners.append(text_extracted)
     runtime.oidc = OidcVerifier.from_settings(settings)
     runtime.report_targets = load_targets(
         settings.resolved_reports_file(), units.levels, required=settings.reports_file is not None
@@ -104,6 +107,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         await move_old_registers(runtime.database.db)
         await start_missing_workflows(runtime)
         await queue_missing_texts(runtime)
+        await build_missing(runtime)
         runtime.signing_key = await load_signing_key(runtime)
         first_password = await bootstrap(runtime)
         if first_password is not None:
@@ -158,6 +162,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             OverdueController,
             WorkflowDefinitionController,
             CalendarController,
+            SearchController,
             uploads,
         ],
         # Every request under /api/v1 belongs to someone, but the handlers marked

@@ -24,6 +24,7 @@ def all_scenarios() -> dict[str, object]:
         issue_rate,
         pages,
         records,
+        search,
         workflows,
     )
 
@@ -36,4 +37,5 @@ def all_scenarios() -> dict[str, object]:
         "audit": audit.run,
         "records": records.run,
         "workflows": workflows.run,
+        "search": search.run,
     }

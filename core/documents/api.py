@@ -74,9 +74,13 @@ class DocumentController(Controller):
         q: Annotated[
             str | None,
             QueryParameter(
-                max_length=200,
-                description="Text in the summary, with or without diacritics "
-                "(quyet dinh finds Quyết định)",
+                min_length=1,
+                max_length=500,
+                description="Words to find, as GET /api/v1/search finds them: in the summary, "
+                "number and symbol, issuing body, signer, keywords, searchable extra fields and "
+                "file text, with or without diacritics (quyet dinh finds Quyết định), phrases in "
+                "double quotes, word beginnings with a star (quy*). Newest first; a query found "
+                "in more than 2,000 documents lists the first 2,000 found",
             ),
         ] = None,
         cursor: Annotated[

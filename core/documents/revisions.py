@@ -176,6 +176,9 @@ async def _roll_forward(runtime: Runtime, current: StoredDocument, claim: Docume
             await delete_all_files(runtime, current.id)
     else:
         await documents.replace_one(still, {"_id": current.id, **claim.snapshot})
+    from core.search.index import index_document  # search builds on documents
+
+    await index_document(runtime, current.id)
 
 
 def _snapshot(encoded: dict[str, Any]) -> dict[str, Any]:

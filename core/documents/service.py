@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -28,6 +27,7 @@ from core.identity.policy import Principal
 from core.identity.roles import Action
 from core.numbering.service import entry_of_document
 from core.runtime import Runtime
+from core.search.index import index_document
 from core.text import fold
 from core.units.tree import Unit
 from core.workflows.starting import check_editable, start_status
@@ -124,6 +124,7 @@ async def create_document(
     )
     await document.insert()
     await _check_type_unchanged(runtime, unit, doc_type, document)
+    await index_document(runtime, document.id)
     await audit(
         runtime,
         actor,
@@ -324,6 +325,7 @@ async def delete_document(
     )
     await StoredDocument.get_motor_collection().delete_one({"_id": document.id})
     await delete_all_files(runtime, document.id)
+    await index_document(runtime, document.id)
     await audit(
         runtime,
         actor,
@@ -356,6 +358,7 @@ async def save_changes(
     result = await StoredDocument.get_motor_collection().replace_one({"_id": document.id}, encoded)
     if result.matched_count == 0:
         raise NotFound(f"There is no document with id {document.id}: it was deleted meanwhile.")
+    await index_document(runtime, document.id)
     return updated
 
 
@@ -405,10 +408,14 @@ async def list_documents(
     if date_from or date_to:
         span = _date_span(date_from, date_to)
         query["$and"].append({"$or": [{"issued_date": span}, {"arrival_date": span}]})
-    if text and text.strip():
-        query["summary_folded"] = {"$regex": re.escape(fold(text))}
     if cursor:
         query["_id"] = {"$lt": _cursor_id(cursor)}
+    if text is not None:
+        # The same matching as /api/v1/search; the ids found are then read as the list reads.
+        from core.search.service import matching_document_ids  # search builds on documents
+
+        ids = await matching_document_ids(actor, text, query.get("_id"))
+        query["_id"] = {"$in": ids}
     found = await StoredDocument.find(query).sort([("_id", -1)]).limit(limit + 1).to_list()
     more = len(found) > limit
     items = found[:limit]

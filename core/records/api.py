@@ -33,6 +33,7 @@ from core.records.schemas import (
     ReturnIn,
 )
 from core.runtime import Runtime
+from core.search.terms import MAX_QUERY_CHARS
 
 
 class RecordController(Controller):
@@ -241,8 +242,19 @@ class UnitRecordController(Controller):
         code: str,
         year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
         record_state: Annotated[RecordState | None, QueryParameter(name="state")] = None,
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                min_length=1,
+                max_length=MAX_QUERY_CHARS,
+                description="Words in the title, code, creator, keywords or description, as "
+                "GET /api/v1/search?kind=records finds them",
+            ),
+        ] = None,
     ) -> RecordPage:
-        found = await service.list_records(runtime, actor, code, year=year, state=record_state)
+        found = await service.list_records(
+            runtime, actor, code, year=year, state=record_state, text=q
+        )
         return RecordPage(items=[RecordOut.of(record) for record in found])
 
     @get(

@@ -34,6 +34,7 @@ from core.records.models import (
 )
 from core.records.schemas import RecordOpen, RecordUpdate
 from core.runtime import Runtime
+from core.search.index import index_record
 from core.units.tree import Unit
 
 # A code is a dotted identifier: it is the record's `_id` and a part of other keys (`|` joins).
@@ -100,6 +101,7 @@ async def open_record(runtime: Runtime, actor: Principal, data: RecordOpen) -> W
         await record.insert()
     except DuplicateKeyError:
         raise _exists(code, origin) from None
+    await index_record(runtime, record.id)
     await audit(
         runtime,
         actor,
@@ -207,6 +209,7 @@ async def list_records(
     *,
     year: int | None,
     state: RecordState | None,
+    text: str | None = None,
 ) -> list[WorkRecord]:
     unit = runtime.units.get(unit_code)
     if unit is None or not actor.may(Action.READ_RECORDS, unit.code):
@@ -216,6 +219,10 @@ async def list_records(
         query["year"] = year
     if state is not None:
         query["state"] = state.value
+    if text is not None:
+        from core.search.service import matching_record_codes  # search builds on records
+
+        query["_id"] = {"$in": await matching_record_codes(actor, text)}
     # Codes begin with the unit and the year: in code order, the first 1,000 are the oldest
     # years' (not any 1,000). A cursor is for when a unit holds more.
     found = await WorkRecord.find(query).sort("+_id").limit(MAX_PAGE).to_list()
@@ -318,6 +325,7 @@ async def save_record(
         await _roll_forward_stalled(runtime, current or record)
         raise stale(current or record, record.revision) from None
     await WorkRecord.get_motor_collection().replace_one({"_id": record.id}, encoded)
+    await index_record(runtime, record.id)
     return updated
 
 
@@ -341,3 +349,4 @@ async def _roll_forward_stalled(runtime: Runtime, current: WorkRecord) -> None:
     await WorkRecord.get_motor_collection().replace_one(
         {"_id": current.id, "revision": current.revision}, {"_id": current.id, **claim.snapshot}
     )
+    await index_record(runtime, current.id)

@@ -44,12 +44,14 @@ COMMENDATION_SCHEMA: dict[str, Any] = {
             "minLength": 1,
             "maxLength": 300,
             "description": "Phong trào thi đua",
+            "x-searchable": True,
         },
         "awardees": {
             "type": "array",
             "minItems": 1,
             "maxItems": 500,
             "description": "Cá nhân, tập thể được khen thưởng",
+            "x-searchable": True,
             "items": {
                 "type": "object",
                 "properties": {

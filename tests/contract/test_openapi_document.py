@@ -122,7 +122,8 @@ async def test_query_and_header_parameters_are_never_null(document: dict[str, An
     documents = "/api/v1/documents"
     assert parameter(documents, "get", "q") == {
         "type": "string",
-        "maxLength": 200,
+        "minLength": 1,
+        "maxLength": 500,
         "description": parameter(documents, "get", "q")["description"],
     }
     assert parameter(documents, "get", "direction") == {"$ref": "#/components/schemas/Direction"}

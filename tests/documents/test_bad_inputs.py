@@ -485,7 +485,7 @@ LIST_CASES = [
     pytest.param({"direction": "sideways"}, 422, ("direction",), id="unknown-direction"),
     pytest.param({"state": "archived"}, 422, ("state",), id="unknown-state"),
     pytest.param({"unit": "000.99.99.H25"}, 422, ("000.99.99.H25", "unit"), id="unknown-unit"),
-    pytest.param({"q": "x" * 201}, 422, ("q",), id="search-over-200"),
+    pytest.param({"q": "x" * 501}, 422, ("q",), id="search-over-500"),
 ]
 
 

@@ -1,0 +1,184 @@
+"""Keeping the index in step with documents and records.
+
+Every write of a document or a record (create, edit, issue, register, workflow move, delete),
+every filing and every extracted file text re-indexes the item: it is read again as stored and
+its postings derived from it, so indexing is idempotent and the last one to run after the last
+write leaves the index right. A manifest per item lists the words it was indexed under, so words
+it lost are removed. When the item changed while being indexed, indexing runs again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections import defaultdict
+from typing import Any
+
+from beanie import PydanticObjectId
+from bson import ObjectId
+from bson.errors import InvalidId
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from core.documents.models import StoredDocument
+from core.runtime import Runtime
+from core.search import layout
+from core.search.entries import Entry, document_entry, record_entry
+
+logger = logging.getLogger("hoso")
+
+ATTEMPTS = 3
+BUILT_MARK = "search_built"
+INDEX_VERSION = 1
+
+
+def _db(runtime: Runtime) -> Any:
+    assert runtime.database is not None
+    return runtime.database.db
+
+
+async def index_document(runtime: Runtime, document_id: Any) -> None:
+    """Re-index one document (its postings removed if it is gone). Never raises: the write
+    that called it has succeeded, and a failure here is logged and mended by the next write."""
+    try:
+        key = PydanticObjectId(ObjectId(str(document_id)))
+    except (InvalidId, TypeError):
+        return
+    await _safely(runtime, "d", str(key), lambda: _load_document(runtime, key))
+
+
+async def index_record(runtime: Runtime, code: str) -> None:
+    await _safely(runtime, "r", code, lambda: _load_record(code))
+
+
+async def text_extracted(runtime: Runtime, document_id: Any) -> None:
+    """A `Runtime.text_listeners` entry: a file's text is ready."""
+    await index_document(runtime, document_id)
+
+
+async def _load_document(runtime: Runtime, key: PydanticObjectId) -> tuple[Entry | None, Any]:
+    document = await StoredDocument.get(key)
+    if document is None:
+        return None, None
+    return await document_entry(runtime, document), document.revision
+
+
+async def _load_record(code: str) -> tuple[Entry | None, Any]:
+    from core.records.models import WorkRecord
+
+    record = await WorkRecord.get(code)
+    if record is None:
+        return None, None
+    return record_entry(record), record.revision
+
+
+async def _safely(runtime: Runtime, kind: str, item_id: str, load: Any) -> None:
+    try:
+        for _ in range(ATTEMPTS):
+            entry, revision = await load()
+            await _write(runtime, kind, item_id, entry)
+            if entry is None:
+                return
+            _, now = await load()
+            if now == revision:
+                return
+    except (PyMongoError, OSError) as exc:
+        logger.warning("search index of %s %s not updated: %s", kind, item_id, exc)
+
+
+async def _write(runtime: Runtime, kind: str, item_id: str, entry: Entry | None) -> None:
+    db = _db(runtime)
+    key = layout.item_key(kind, item_id)
+    manifests = db[layout.manifest_collection(key)]
+    manifest = await manifests.find_one({"_id": key}) or {"terms": [], "fp": None}
+    old_terms = set(manifest["terms"])
+    new_fields = entry.fields_of if entry is not None else {}
+    fingerprint = entry.fingerprint if entry is not None else None
+    same_base = fingerprint == manifest.get("fp")
+    old_fields = manifest.get("fields") or {}
+    by_collection: dict[str, list[tuple[str, dict[str, Any] | None]]] = defaultdict(list)
+    for term, names in new_fields.items():
+        fields = sorted(names)
+        if term in old_terms and same_base and old_fields.get(term) == fields:
+            continue  # its posting is already what it would be written as
+        assert entry is not None
+        by_collection[layout.postings_collection(term)].append((term, posting_of(entry, term)))
+    for term in old_terms - set(new_fields):
+        by_collection[layout.postings_collection(term)].append((term, None))
+    for name, changes in by_collection.items():
+        collection = db[name]
+        for term, posting in changes:
+            if posting is None:
+                await collection.delete_one({"_id": layout.posting_key(term, key)})
+            elif term in old_terms:
+                await collection.replace_one({"_id": posting["_id"]}, posting, upsert=True)
+            else:
+                try:
+                    await collection.insert_one(posting)
+                except DuplicateKeyError:  # written by another indexing of the same item
+                    await collection.replace_one({"_id": posting["_id"]}, posting)
+    if entry is None:
+        await manifests.delete_one({"_id": key})
+        return
+    await _add_vocabulary(runtime, [t for t in new_fields if t not in old_terms])
+    await manifests.replace_one({"_id": key}, manifest_of(entry), upsert=True)
+
+
+def posting_of(entry: Entry, term: str) -> dict[str, Any]:
+    key = layout.item_key(entry.kind, entry.item_id)
+    return {**entry.base, "_id": layout.posting_key(term, key), "f": sorted(entry.fields_of[term])}
+
+
+def manifest_of(entry: Entry) -> dict[str, Any]:
+    return {
+        "_id": layout.item_key(entry.kind, entry.item_id),
+        "terms": sorted(entry.fields_of),
+        "fields": {term: sorted(names) for term, names in entry.fields_of.items()},
+        "fp": entry.fingerprint,
+    }
+
+
+_KNOWN_WORDS: set[str] = set()
+
+
+async def _add_vocabulary(runtime: Runtime, terms: list[str]) -> None:
+    """Words enter the vocabulary once (insert; a duplicate is fine): prefixes are read there."""
+    db = _db(runtime)
+    known = _KNOWN_WORDS
+    grouped: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for term in terms:
+        marker = f"{db.name}|{term}"
+        if marker in known:
+            continue
+        known.add(marker)
+        grouped[layout.vocabulary_collection(term)].append({"_id": term})
+    for name, rows in grouped.items():
+        # Words already there (another document, another worker) are refused: fine.
+        with contextlib.suppress(PyMongoError):
+            await db[name].insert_many(rows, ordered=False)
+    if len(known) > 200_000:
+        known.clear()
+
+
+async def build_missing(runtime: Runtime) -> int:
+    """At start: index every document and record once, if this database's index was never built
+    (a database upgraded from before search). Later writes keep it current."""
+    db = _db(runtime)
+    marks = db[BUILT_MARK]
+    if await marks.find_one({"_id": "built", "version": INDEX_VERSION}) is not None:
+        return 0
+    from core.records.models import WorkRecord
+
+    _KNOWN_WORDS.clear()  # the vocabulary is rebuilt too
+    count = 0
+    async for raw in StoredDocument.get_motor_collection().find({}, {"_id": 1}):
+        await index_document(runtime, raw["_id"])
+        count += 1
+    async for raw in WorkRecord.get_motor_collection().find({}, {"_id": 1}):
+        await index_record(runtime, raw["_id"])
+        count += 1
+    await marks.replace_one(
+        {"_id": "built"}, {"_id": "built", "version": INDEX_VERSION}, upsert=True
+    )
+    if count:
+        logger.warning("search: indexed %d documents and records stored before search", count)
+    return count

@@ -1,0 +1,292 @@
+"""Answering a search: which postings to read, which items match, in which order.
+
+Plan: each clause of the query (word, phrase, word beginning) is looked up in its words'
+postings, reading at most `CANDIDATES + 1` of them. The clause with the fewest postings gives
+the candidates; every other clause, the filters and the caller's rights are checked on the
+posting itself (it carries the item's folded fields, its filters and who may read it), and
+only a word found in no field but the item's file text is looked up again, by `_id`, among that
+word's postings. The work per query is bounded: when every clause has more than `CANDIDATES`
+postings, the answer says it is not complete (`complete: false`) and the matches are among the
+first `CANDIDATES` postings of the rarest clause.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from core.errors import InvalidInput
+from core.identity.policy import Principal
+from core.identity.roles import Action
+from core.search import layout
+from core.search.entries import WEIGHTS
+from core.search.terms import Clause, contains_sequence, parse_query
+
+CANDIDATES = 2_000
+# A source of this many postings or fewer is read and each checked, without looking further.
+FEW = 50
+# Word beginnings stand for at most this many words (the first in alphabetical order).
+MAX_EXPANSION = 50
+Kind = Literal["d", "r"]
+SortOrder = Literal["relevance", "date", "newest"]
+
+
+@dataclass
+class Filters:
+    units: list[str] | None = None
+    type_code: str | None = None
+    direction: str | None = None
+    state: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    record_documents: set[str] | None = None  # ids of the documents filed in the record asked
+    step: str | None = None
+    year: int | None = None
+
+
+@dataclass
+class Hit:
+    posting: dict[str, Any]
+    score: int
+    fields: list[str]
+
+    @property
+    def item_id(self) -> str:
+        return str(self.posting["i"])
+
+
+@dataclass
+class Result:
+    hits: list[Hit] = field(default_factory=list)
+    next_cursor: str | None = None
+    complete: bool = True
+
+
+async def search(
+    db: Any,
+    actor: Principal,
+    *,
+    kind: Kind,
+    text: str,
+    exact: bool,
+    filters: Filters,
+    sort: SortOrder,
+    cursor: str | None,
+    limit: int,
+) -> Result:
+    query = parse_query(text)
+    after = decode_cursor(cursor) if cursor else None
+    item_prefix = f"|{kind}|"
+    complete = True
+    smallest: list[dict[str, Any]] | None = None
+    expansions: list[list[str]] = []
+    for clause in query.clauses:
+        terms = await _terms_of(db, clause) if clause.prefix else [clause.folded[-1]]
+        expansions.append(terms)
+        for source in _sources(clause, terms):
+            if smallest is not None and len(smallest) <= FEW:
+                break  # few enough to check each: no need to look for fewer
+            postings = await _postings(db, source, item_prefix, smallest)
+            if postings is None:
+                continue  # more than the smallest so far: not the one to start from
+            smallest, complete = postings
+            if not smallest:
+                return Result()
+    assert smallest is not None
+    matches: dict[str, Hit] = {}
+    for posting in smallest:
+        if posting["i"] in matches or not _passes(actor, posting, filters):
+            continue
+        hit = await _match(db, posting, query.clauses, expansions, exact)
+        if hit is not None:
+            matches[posting["i"]] = hit
+    ordered = sorted(matches.values(), key=lambda hit: sort_key(hit, sort))
+    if after is not None:
+        try:
+            ordered = [hit for hit in ordered if sort_key(hit, sort) > after]
+        except TypeError:  # a cursor of another order
+            raise decode_error() from None
+    page = ordered[:limit]
+    next_cursor = encode_cursor(sort_key(page[-1], sort)) if len(ordered) > limit else None
+    return Result(page, next_cursor, complete)
+
+
+async def _terms_of(db: Any, clause: Clause) -> list[str]:
+    """What the clause's last word stands for: itself, or for a word beginning the words of the
+    vocabulary that begin so (at most MAX_EXPANSION)."""
+    last = clause.folded[-1]
+    if not clause.prefix:
+        return [last]
+    found = db[layout.vocabulary_collection(last)].find(
+        {"_id": {"$gte": last, "$lt": last + "\x7f"}}
+    )
+    words = sorted([row["_id"] async for row in found])
+    return words[:MAX_EXPANSION]
+
+
+def _sources(clause: Clause, expansion: list[str]) -> list[list[str]]:
+    """Where a clause's matches can be read from: any one of its words finds them all. Words
+    with digits first (a number is in few documents), then the longer ones."""
+    whole = sorted(
+        set(clause.folded[:-1] if clause.prefix else clause.folded),
+        key=lambda word: (not any(ch.isdigit() for ch in word), -len(word)),
+    )
+    sources = [[word] for word in whole]
+    if clause.prefix and (len(clause.folded[-1]) >= 2 or not sources):
+        sources.append(expansion)
+    return sources
+
+
+async def _postings(
+    db: Any, terms: list[str], item_prefix: str, smallest: list[dict[str, Any]] | None
+) -> tuple[list[dict[str, Any]], bool] | None:
+    """Up to CANDIDATES postings of `terms` (of the kind asked), or None once they are more
+    than `smallest` holds."""
+    bound = CANDIDATES if smallest is None else len(smallest)
+    found: list[dict[str, Any]] = []
+    for term in terms:
+        if len(found) > bound:
+            break
+        cursor = db[layout.postings_collection(term)].find(
+            {"_id": layout.term_range(term)}, limit=bound + 1 - len(found)
+        )
+        async for posting in cursor:
+            if item_prefix in posting["_id"][len(term) :][:3]:
+                found.append(posting)
+    if smallest is not None and len(found) >= len(smallest):
+        return None
+    return found[:CANDIDATES], len(found) <= CANDIDATES
+
+
+def _passes(actor: Principal, posting: dict[str, Any], filters: Filters) -> bool:
+    if not _readable(actor, posting):
+        return False
+    if filters.units is not None and posting["u"] not in filters.units:
+        return False
+    checks = (
+        ("typ", filters.type_code),
+        ("dir", filters.direction),
+        ("st", filters.state),
+        ("step", filters.step),
+        ("year", filters.year),
+    )
+    if any(wanted is not None and posting.get(name) != wanted for name, wanted in checks):
+        return False
+    if filters.date_from or filters.date_to:
+        day = posting.get("day")
+        if day is None:
+            return False
+        if filters.date_from and day < filters.date_from.isoformat():
+            return False
+        if filters.date_to and day > filters.date_to.isoformat():
+            return False
+    return filters.record_documents is None or posting["i"] in filters.record_documents
+
+
+class _Readable:
+    """A posting seen as the document it indexes, for the policy's own check."""
+
+    def __init__(self, posting: dict[str, Any]) -> None:
+        self.unit = posting["u"]
+        self.access_mode = posting.get("am")
+        self.readers = posting.get("rd") or []
+        self.created_by = posting.get("cb")
+        self.participants = posting.get("pa") or []
+        self.consulted = posting.get("co") or []
+
+
+def _readable(actor: Principal, posting: dict[str, Any]) -> bool:
+    if posting["k"] == "r":
+        return actor.may(Action.READ_RECORDS, posting["u"])
+    return actor.can_read_document(_Readable(posting))
+
+
+async def _match(
+    db: Any,
+    posting: dict[str, Any],
+    clauses: list[Clause],
+    expansions: list[list[str]],
+    exact: bool,
+) -> Hit | None:
+    texts = posting["y"] if exact else posting["x"]
+    score, fields = 0, set()
+    for clause, terms in zip(clauses, expansions, strict=True):
+        wanted = clause.exact if exact else clause.folded
+        found = [
+            name
+            for name, text in texts.items()
+            if contains_sequence(text.split(), wanted, clause.prefix)
+        ]
+        if (
+            not found
+            and posting.get("ft")
+            and not exact
+            and await _in_file(db, posting, clause, terms)
+        ):
+            found = ["file"]
+        if not found:
+            return None
+        fields.update(found)
+        score += max(WEIGHTS.get(name, 1) for name in found) * (2 if clause.phrase else 1)
+    return Hit(posting, score, sorted(fields))
+
+
+async def _in_file(db: Any, posting: dict[str, Any], clause: Clause, terms: list[str]) -> bool:
+    """Whether the item's file text holds the clause's words (each of them, anywhere: file
+    text is indexed by word, not by position)."""
+    item = f"{posting['k']}|{posting['i']}"
+    if clause.prefix and len(clause.folded) == 1:
+        wanted = [terms]
+    else:
+        wanted = [[word] for word in clause.folded[:-1]] + [
+            terms if clause.prefix else [clause.folded[-1]]
+        ]
+    for choices in wanted:
+        for term in choices:
+            other = await db[layout.postings_collection(term)].find_one(
+                {"_id": layout.posting_key(term, item)}, {"f": 1}
+            )
+            if other is not None and "file" in other.get("f", []):
+                break
+        else:
+            return False
+    return True
+
+
+def sort_key(hit: Hit, sort: SortOrder) -> tuple[Any, ...]:
+    """Ascending order of the answer: best or newest first, then by id (newest first)."""
+    item = hit.item_id
+    reverse_id = "".join(chr(0x10FFFF - ord(ch)) if ord(ch) < 0x10000 else ch for ch in item)
+    reverse_day = "".join(chr(0x7F - ord(ch)) for ch in hit.posting.get("sort") or "")
+    if sort == "relevance":
+        return (-hit.score, reverse_day, reverse_id)
+    if sort == "date":
+        return (reverse_day, reverse_id)
+    return (reverse_id,)
+
+
+def encode_cursor(key: tuple[Any, ...]) -> str:
+    raw = json.dumps(list(key), ensure_ascii=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[Any, ...]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(value, list) or not value:
+            raise ValueError
+        return tuple(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise decode_error() from None
+
+
+def decode_error() -> InvalidInput:
+    return InvalidInput(
+        "The cursor is not one this service gave out for this order; start again without it.",
+        errors=[{"field": "cursor", "message": "invalid cursor"}],
+    )

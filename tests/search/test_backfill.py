@@ -1,0 +1,27 @@
+"""A database from before search: its documents and records are indexed at start."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+
+from core.search.index import build_missing
+from tests.conftest import concurrent_client
+from tests.documents.conftest import PROVINCE, create, outgoing
+from tests.search.helpers import found, outside_record
+
+
+async def test_documents_and_records_without_an_index_are_indexed_at_start(app: Litestar) -> None:
+    async with concurrent_client(app) as http:
+        made = await create(http, outgoing(summary="Đề án phát triển du lịch biển"))
+        record = await outside_record(http, PROVINCE, "Hồ sơ du lịch biển", "21.TH")
+        runtime = app.state.runtime
+        db = runtime.database.db
+        for name in await db.list_collection_names():
+            if name.startswith("search_"):
+                await db.drop_collection(name)
+        assert await found(http, "du lich bien") == []
+
+        assert await build_missing(runtime) == 2
+        assert await found(http, "du lich bien") == [made["id"]]
+        assert await found(http, "du lich bien", kind="records") == [record["code"]]
+        assert await build_missing(runtime) == 0  # once only

@@ -1,0 +1,69 @@
+"""Folding and splitting words, and reading a query (unit tests)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.errors import InvalidInput
+from core.search.layout import postings_collection, vocabulary_collection
+from core.search.terms import contains_sequence, exact_words, folded_words, parse_query
+
+
+def test_folding_makes_cases_and_diacritics_alike() -> None:
+    assert folded_words("QUYẾT ĐỊNH") == folded_words("Quyet Dinh") == ["quyet", "dinh"]
+    assert folded_words("quyết định") == ["quyet", "dinh"]
+    assert folded_words("Đà Nẵng") == ["da", "nang"]
+
+
+def test_exact_words_keep_diacritics_but_not_case() -> None:
+    assert exact_words("QUYẾT Định") == ["quyết", "định"]
+    assert exact_words("quyết") != exact_words("quyệt")
+
+
+def test_decomposed_and_invisible_characters_are_the_same_word() -> None:
+    decomposed = "Quye\u0302\u0301t"  # NFD: e + circumflex + acute
+    assert exact_words(decomposed) == ["quyết"]
+    assert folded_words("lịch\u00ad sử") == ["lich", "su"]
+
+
+def test_number_and_symbol_split_into_words_in_order() -> None:
+    assert folded_words("05/QĐ-UBND") == ["05", "qd", "ubnd"]
+
+
+def test_a_query_has_words_phrases_and_word_beginnings() -> None:
+    query = parse_query('quyết "ủy ban nhân dân" quy* 05/QĐ-UBND')
+    kinds = [(c.folded, c.prefix, c.phrase) for c in query.clauses]
+    assert kinds == [
+        (["quyet"], False, False),
+        (["uy", "ban", "nhan", "dan"], False, True),
+        (["quy"], True, False),
+        (["05", "qd", "ubnd"], False, True),
+    ]
+    assert query.clauses[0].exact == ["quyết"]
+
+
+def test_an_unclosed_quote_runs_to_the_end() -> None:
+    query = parse_query('"ủy ban')
+    assert query.clauses[0].folded == ["uy", "ban"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "!!! ---", "q*", "x" * 501, " ".join("w" * 13)])
+def test_queries_that_cannot_be_searched_are_refused(text: str) -> None:
+    with pytest.raises(InvalidInput):
+        parse_query(text)
+
+
+def test_sequences_and_prefixes() -> None:
+    words = ["ve", "viec", "ban", "hanh", "quy", "che"]
+    assert contains_sequence(words, ["ban", "hanh"], prefix=False)
+    assert not contains_sequence(words, ["hanh", "ban"], prefix=False)
+    assert contains_sequence(words, ["ban", "ha"], prefix=True)
+    assert not contains_sequence(words, ["ban", "ha"], prefix=False)
+    assert not contains_sequence(words, [], prefix=False)
+
+
+def test_words_with_digits_share_bucketed_collections() -> None:
+    assert postings_collection("quyet") == "search_w_quyet"
+    assert postings_collection("05").startswith("search_n_")
+    assert postings_collection("ñandu").startswith("search_h_")
+    assert vocabulary_collection("quyet") == "search_v_qu"
