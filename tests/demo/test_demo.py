@@ -98,6 +98,22 @@ async def test_demo_loads_a_province_that_the_api_shows(
                 states.add(record["state"])
         assert states == {state.value for state in RecordState}
 
+        # Then, as the README's first lines do: a search and a report.
+        decisions = [d for d in seen.values() if d["summary"].startswith("Quyết định")]
+        found = await ok(http, "/api/v1/search", q="quyet dinh", limit=100)
+        assert decisions and found["items"]
+        assert {item["id"] for item in found["items"]} <= {d["id"] for d in decisions} | {
+            d["id"] for d in seen.values() if "quyết định" in d["summary"].lower()
+        }
+        year = max(years)
+        report = await ok(http, "/api/v1/reports/units/000.00.00.H25", year=year, subtree="true")
+        counted_out = sum(
+            1
+            for d in seen.values()
+            if d["direction"] == "outgoing" and (d["issued_date"] or "").startswith(year)
+        )
+        assert report["total"]["documents"]["outgoing"]["total"] == counted_out > 0
+
         # The demo's people sign in with the one demo password.
         signed_in = await http.post(
             "/api/v1/auth/login",
