@@ -616,10 +616,23 @@ class DemoLoader:
 
 
 async def ensure_empty() -> None:
-    """Raise `AlreadyLoaded` when the database holds documents."""
-    if await StoredDocument.find_one({}) is not None:
+    """Raise `AlreadyLoaded` when the database holds anything of an installation in use:
+    documents, record lists, records, or accounts beyond the first administrator."""
+    from core.identity.models import User
+    from core.identity.service import FIRST_ADMIN
+    from core.records.list_models import RecordList
+    from core.records.models import WorkRecord
+
+    in_use = (
+        await StoredDocument.find_one({}) is not None
+        or await RecordList.find_one({}) is not None
+        or await WorkRecord.find_one({}) is not None
+        or await User.find_one({"_id": {"$ne": FIRST_ADMIN}}) is not None
+    )
+    if in_use:
         raise AlreadyLoaded(
-            "the database already holds documents; the demo loads into an empty one only. "
+            "the database already holds documents, records or accounts; the demo loads into an "
+            "empty one only. "
             "Use another data directory (HOSO_DATA_DIR=var/demo hoso demo) or database "
             "(HOSO_MONGODB_DATABASE=demo), or delete var/data to start again."
         )

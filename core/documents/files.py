@@ -49,6 +49,7 @@ from core.extraction.pending import (
     wake_extractor,
 )
 from core.runtime import Runtime
+from core.search.index import index_document
 from core.text import nfc
 from core.workflows.starting import check_editable
 from storage import BlobInfo, BlobNotFound, BlobStoreUnavailable, BlobTooLarge
@@ -170,6 +171,7 @@ async def add_files(
         await created.remove()
         raise
     wake_extractor(runtime)
+    await index_document(runtime, document.id)  # the old version's words no longer find it
     return versions
 
 
@@ -203,6 +205,7 @@ async def add_version(
         await created.remove()
         raise
     wake_extractor(runtime)
+    await index_document(runtime, document.id)  # the old version's words no longer find it
     return version
 
 

@@ -192,7 +192,12 @@ async def _numbering_deadlines(
         "snapshot.direction": "outgoing",
         "snapshot.workflow.step": {"$in": sorted(set().union(*steps.values()))},
         # It waited there before it was numbered, so before the end of the year counted.
-        "at": {"$lt": clock.start_of(date(year + 1, 1, 1))},
+        # Not earlier than the year before: what is numbered in a year waited there in it, or at
+        # the end of the year before; older history is not read.
+        "at": {
+            "$gte": clock.start_of(date(year - 1, 1, 1)),
+            "$lt": clock.start_of(date(year + 1, 1, 1)),
+        },
     }
     projection = {"document_id": 1, "revision": 1, "snapshot.workflow": 1}
     found: dict[Any, tuple[int, date | None]] = {}

@@ -9,7 +9,6 @@ it lost are removed. When the item changed while being indexed, indexing runs ag
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections import defaultdict
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from beanie import PydanticObjectId
 from bson import ObjectId
 from bson.errors import InvalidId
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from core.documents.models import StoredDocument
 from core.runtime import Runtime
@@ -146,15 +145,19 @@ async def _add_vocabulary(runtime: Runtime, terms: list[str]) -> None:
     known = _KNOWN_WORDS
     grouped: dict[str, list[dict[str, str]]] = defaultdict(list)
     for term in terms:
-        marker = f"{db.name}|{term}"
-        if marker in known:
-            continue
-        known.add(marker)
-        grouped[layout.vocabulary_collection(term)].append({"_id": term})
+        if f"{db.name}|{term}" not in known:
+            grouped[layout.vocabulary_collection(term)].append({"_id": term})
     for name, rows in grouped.items():
-        # Words already there (another document, another worker) are refused: fine.
-        with contextlib.suppress(PyMongoError):
+        try:
             await db[name].insert_many(rows, ordered=False)
+        except BulkWriteError as exc:
+            # Words already there (another document, another worker) are refused: fine. Any
+            # other failure leaves the words unknown, to be tried again with the next write.
+            if any(error.get("code") != 11000 for error in exc.details.get("writeErrors", [])):
+                continue
+        except PyMongoError:
+            continue
+        known.update(f"{db.name}|{row['_id']}" for row in rows)
     if len(known) > 200_000:
         known.clear()
 

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from bson import ObjectId
+
+from core.documents.models import StoredDocument
 from core.errors import InvalidInput
 from core.identity.policy import Principal
 from core.identity.roles import Action
@@ -86,6 +89,9 @@ async def search(
     expansions: list[list[str]] = []
     for clause in query.clauses:
         terms = await _terms_of(db, clause) if clause.prefix else [clause.folded[-1]]
+        if len(terms) > MAX_EXPANSION:
+            complete = False  # more words begin so than a query reads
+            terms = terms[:MAX_EXPANSION]
         expansions.append(terms)
         for source in _sources(clause, terms):
             if smallest is not None and len(smallest) <= FEW:
@@ -93,7 +99,8 @@ async def search(
             postings = await _postings(db, source, item_prefix, smallest)
             if postings is None:
                 continue  # more than the smallest so far: not the one to start from
-            smallest, complete = postings
+            smallest, read_all = postings
+            complete = complete and read_all
             if not smallest:
                 return Result()
     assert smallest is not None
@@ -112,7 +119,25 @@ async def search(
             raise decode_error() from None
     page = ordered[:limit]
     next_cursor = encode_cursor(sort_key(page[-1], sort)) if len(ordered) > limit else None
+    if kind == "d" and page:
+        page = await _still_readable(actor, page)
     return Result(page, next_cursor, complete)
+
+
+async def _still_readable(actor: Principal, page: list[Hit]) -> list[Hit]:
+    """The page's documents checked against what is stored now: a posting carries who could
+    read the document when it was indexed, and a change of readers, of access mode or of those
+    involved rewrites its postings one by one. One `_id` query per page closes that window."""
+    ids = [ObjectId(hit.item_id) for hit in page if ObjectId.is_valid(hit.item_id)]
+    stored = {
+        str(document.id): document
+        for document in await StoredDocument.find({"_id": {"$in": ids}}).to_list()
+    }
+    return [
+        hit
+        for hit in page
+        if (document := stored.get(hit.item_id)) is not None and actor.can_read_document(document)
+    ]
 
 
 async def _terms_of(db: Any, clause: Clause) -> list[str]:
@@ -125,7 +150,7 @@ async def _terms_of(db: Any, clause: Clause) -> list[str]:
         {"_id": {"$gte": last, "$lt": last + "\x7f"}}
     )
     words = sorted([row["_id"] async for row in found])
-    return words[:MAX_EXPANSION]
+    return words[: MAX_EXPANSION + 1]  # one more: tells the caller the expansion was cut
 
 
 def _sources(clause: Clause, expansion: list[str]) -> list[list[str]]:
@@ -151,12 +176,14 @@ async def _postings(
     for term in terms:
         if len(found) > bound:
             break
+        # The kind is part of the range: documents' postings (`term|d|…`) sort before records'
+        # (`term|r|…`), and a bounded read of the whole term would see documents only.
         cursor = db[layout.postings_collection(term)].find(
-            {"_id": layout.term_range(term)}, limit=bound + 1 - len(found)
+            {"_id": {"$gte": term + item_prefix, "$lt": term + item_prefix + "\x7f"}},
+            limit=bound + 1 - len(found),
         )
         async for posting in cursor:
-            if item_prefix in posting["_id"][len(term) :][:3]:
-                found.append(posting)
+            found.append(posting)
     if smallest is not None and len(found) >= len(smallest):
         return None
     return found[:CANDIDATES], len(found) <= CANDIDATES

@@ -25,7 +25,9 @@ MIN_PREFIX = 2
 
 def exact_words(text: str) -> list[str]:
     """Words with their diacritics, lower case: `Quyết Định` → `["quyết", "định"]`."""
-    return [word[:MAX_TERM] for word in WORD.findall(nfc(drop_invisible(text)).lower())]
+    # `_` splits words as in the folded form, so that both forms hold the same words in order.
+    text = nfc(drop_invisible(text)).lower().replace("_", " ")
+    return [word[:MAX_TERM] for word in WORD.findall(text)]
 
 
 def folded_words(text: str) -> list[str]:

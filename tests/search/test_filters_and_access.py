@@ -192,3 +192,37 @@ async def test_bad_requests_answer_422_and_change_nothing(client: httpx.AsyncCli
     )
     assert_problem(mixed, 422, "cursor")
     assert await found(client, "quyết") != []
+
+
+async def test_records_are_found_when_documents_hold_the_same_words_beyond_a_read(
+    client: httpx.AsyncClient, monkeypatch: Any
+) -> None:
+    # A clause reads a bounded number of postings; documents' postings sort first, and must not
+    # fill that read when records are asked for.
+    monkeypatch.setattr("core.search.query.CANDIDATES", 3)
+    for n in range(5):
+        await outgoing(client, summary=f"Phòng chống bão lũ đợt {n}")
+    flood = await outside_record(client, PROVINCE, "Hồ sơ phòng chống bão lũ", "17.TH")
+    assert await found(client, "bao lu", kind="records") == [flood["code"]]
+    listed = await client.get(f"/api/v1/units/{PROVINCE}/records", params={"q": "bao lu"})
+    assert [r["code"] for r in listed.json()["items"]] == [flood["code"]]
+
+
+async def test_a_reader_taken_off_finds_the_document_no_more_even_before_its_postings_change(
+    client: httpx.AsyncClient, monkeypatch: Any
+) -> None:
+    clerk_token = (await make_token(client, grant("clerk", OWN)))["token"]
+    clerk = acting(client, clerk_token)
+    shared = await outgoing(client, unit=OWN, summary="Hồ sơ nhân sự dự nguồn")
+    assert await found(clerk, "du nguon") == [shared["id"]]
+
+    async def postings_left_as_they_were(*args: Any, **kwargs: Any) -> None:
+        return None  # the index lags behind the change (a worker stopped half-way)
+
+    monkeypatch.setattr("core.documents.service.index_document", postings_left_as_they_were)
+    changed = await client.patch(
+        f"/api/v1/documents/{shared['id']}",
+        json={"access_mode": "restricted", "revision": shared["revision"]},
+    )
+    assert changed.status_code == 200, changed.text
+    assert await found(clerk, "du nguon") == []
