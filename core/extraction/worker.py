@@ -270,8 +270,10 @@ class Extractor:
         text.error = reading.error
         text.extracted_at = self.now()
         # Replaced by _id, never upserted: a text removed meanwhile (its draft deleted) stays so.
+        # Only while still pending: a worker that took it over and wrote first is not undone
+        # (atomic on MongoDB; on FerretDB 1.x a last check after `_still_ours`).
         result = await FileText.get_motor_collection().replace_one(
-            {"_id": text.id}, Encoder(to_db=True).encode(text)
+            {"_id": text.id, "status": TextStatus.PENDING.value}, Encoder(to_db=True).encode(text)
         )
         return result.matched_count == 1
 
