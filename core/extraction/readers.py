@@ -86,10 +86,33 @@ def read_pdf(file: IO[bytes], limit: int) -> Reading:
     return collected.reading()
 
 
+# What an Office file may unpack to before it is read: a few megabytes of compressed XML can
+# claim gigabytes, and the readers parse a part whole, in the worker that serves requests.
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+
+
+def _too_large_unpacked(file: IO[bytes], what: str) -> Reading | None:
+    try:
+        with zipfile.ZipFile(file) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        return _failed(f"{what} cannot be read; it may be damaged ({_short(exc)}).")
+    finally:
+        file.seek(0)
+    if unpacked > MAX_UNPACKED_BYTES:
+        return _failed(
+            f"The file unpacks to {unpacked // (1024 * 1024)} MiB, more than the "
+            f"{MAX_UNPACKED_BYTES // (1024 * 1024)} MiB read; its text is not extracted."
+        )
+    return None
+
+
 def read_docx(file: IO[bytes], limit: int) -> Reading:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    if (refused := _too_large_unpacked(file, "The Word document")) is not None:
+        return refused
     try:
         document = docx.Document(file)
         collected = _Collector(limit)
@@ -127,6 +150,8 @@ def _docx_pieces(document: Any) -> Iterator[str]:
 def read_xlsx(file: IO[bytes], limit: int) -> Reading:
     from openpyxl import load_workbook
 
+    if (refused := _too_large_unpacked(file, "The spreadsheet")) is not None:
+        return refused
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:

@@ -55,3 +55,19 @@ def test_an_unknown_type_is_unsupported_and_nothing_raises_on_junk():
     assert read("application/zip", b"PK\x03\x04").status is TextStatus.UNSUPPORTED
     for media_type in (PDF, DOCX, XLSX):
         assert read(media_type, b"\x00" * 64).status is TextStatus.FAILED
+
+
+def test_an_office_file_that_unpacks_to_too_much_is_not_read(monkeypatch) -> None:
+    import io
+    import zipfile
+
+    from core.extraction import readers
+
+    monkeypatch.setattr(readers, "MAX_UNPACKED_BYTES", 1000)
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", "a" * 5000)  # compresses to a few bytes
+    packed.seek(0)
+    reading = readers.read_docx(packed, 10_000)
+    assert reading.status.value == "failed"
+    assert "unpacks to" in reading.error
