@@ -7,7 +7,8 @@ and the start-up's indexing sees it as built. Each query is asked `REPEAT` times
 province's administrator (who reads every unit); p50 and p95 are reported.
 
 Queries:
-- number: `<n>/QĐ-UBND` (a phrase of three words; numbers share 64 collections by hash);
+- number: `<n>/QĐ-UBND` (a phrase of three words; numbers of up to four digits have a
+  collection each, longer ones share 1,024 by hash);
 - selective: `quy hoạch Cẩm Bình` (a word in one document of ~35, and three more);
 - common: `về việc xã` (in every document: bounded to the first 2,000 postings of its
   rarest word, `complete: false`);
@@ -33,7 +34,7 @@ from core.database import Database
 from core.documents.models import DocumentState, StoredDocument
 from core.search import layout
 from core.search.entries import plain_document_entry
-from core.search.index import BUILT_MARK, INDEX_VERSION, manifest_of, posting_of
+from core.search.index import BUILT_MARK, INDEX_VERSION, manifest_of, postings_of
 from core.text import fold
 from core.workflows.models import WorkflowStatus
 from plugins.decree30 import format_ordinal
@@ -165,8 +166,9 @@ async def fill_searchable(database: Database, count: int) -> int:
         )
         documents.append(encoded(document))
         entry = plain_document_entry(document, [])
+        for name, posting in postings_of(entry):
+            postings[name].append(posting)
         for term in entry.fields_of:
-            postings[layout.postings_collection(term)].append(posting_of(entry, term))
             vocabulary[layout.vocabulary_collection(term)].add(term)
         manifest = manifest_of(entry)
         manifests[layout.manifest_collection(manifest["_id"])].append(manifest)

@@ -1,5 +1,6 @@
 """What the index holds for a document or a record: its words by field, and what a query needs
-to filter, to check visibility and to show a hit without reading the item itself."""
+to filter and to check visibility without reading the item itself (the page shown is read from
+the items)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from core.documents.models import StoredDocument
 from core.errors import HosoError
 from core.runtime import Runtime
+from core.search import layout
 from core.search.terms import exact_words, folded_words
 
 logger = logging.getLogger("hoso")
@@ -41,6 +43,13 @@ class Entry:
     item_id: str
     base: dict[str, Any]  # what every posting of the item carries
     fields_of: dict[str, set[str]] = field(default_factory=dict)  # term → fields holding it
+
+    @property
+    def scopes(self) -> list[tuple[str, str]]:
+        """Under which (kind, scope) its postings are written: its unit, and for a document
+        each party involved in it (see `layout`)."""
+        involved = sorted({*self.base.get("pa", []), *self.base.get("co", [])})
+        return [(self.kind, self.base["u"]), *((layout.INVOLVED, key) for key in involved)]
 
     @property
     def fingerprint(self) -> str:
@@ -87,7 +96,6 @@ def plain_document_entry(document: StoredDocument, extra: list[str]) -> Entry:
         "extra": " ; ".join(extra),
     }
     day = document.issued_date or document.arrival_date
-    printed = f"Số: {document.number_text}/{document.symbol}" if document.symbol else None
     base = {
         "k": "d",
         "i": str(document.id),
@@ -103,16 +111,6 @@ def plain_document_entry(document: StoredDocument, extra: list[str]) -> Entry:
         "cb": document.created_by,
         "pa": document.participants,
         "co": document.consulted,
-        "view": {
-            "summary": document.summary,
-            "number_and_symbol": printed,
-            "issuing_body": document.issuing_body,
-            "type_code": document.type_code,
-            "direction": document.direction.value,
-            "state": document.state.value,
-            "issued_date": document.issued_date.isoformat() if document.issued_date else None,
-            "arrival_date": document.arrival_date.isoformat() if document.arrival_date else None,
-        },
     }
     base["ft"] = False
     return _texts_entry("d", str(document.id), texts, base)
@@ -134,12 +132,6 @@ def record_entry(record: Any) -> Entry:
         "year": record.year,
         "sort": (record.start_date or record.created_at.date()).isoformat(),
         "ft": False,
-        "view": {
-            "title": record.title,
-            "number_and_symbol": record.number_and_symbol,
-            "state": record.state.value,
-            "year": record.year,
-        },
     }
     return _texts_entry("r", record.id, texts, base)
 

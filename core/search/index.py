@@ -27,7 +27,7 @@ logger = logging.getLogger("hoso")
 
 ATTEMPTS = 3
 BUILT_MARK = "search_built"
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: postings keyed by scope, short codes in collections of their own
 
 
 def _db(runtime: Runtime) -> Any:
@@ -88,33 +88,35 @@ async def _write(runtime: Runtime, kind: str, item_id: str, entry: Entry | None)
     db = _db(runtime)
     key = layout.item_key(kind, item_id)
     manifests = db[layout.manifest_collection(key)]
-    manifest = await manifests.find_one({"_id": key}) or {"terms": [], "fp": None}
-    old_terms = set(manifest["terms"])
-    new_fields = entry.fields_of if entry is not None else {}
-    fingerprint = entry.fingerprint if entry is not None else None
-    same_base = fingerprint == manifest.get("fp")
+    manifest = await manifests.find_one({"_id": key}) or {}
+    old_terms = set(manifest.get("terms", []))
+    old_scopes = {tuple(scope) for scope in manifest.get("scopes", [])}
     old_fields = manifest.get("fields") or {}
-    by_collection: dict[str, list[tuple[str, dict[str, Any] | None]]] = defaultdict(list)
-    for term, names in new_fields.items():
-        fields = sorted(names)
-        if term in old_terms and same_base and old_fields.get(term) == fields:
-            continue  # its posting is already what it would be written as
+    new_fields = entry.fields_of if entry is not None else {}
+    new_scopes = set(entry.scopes) if entry is not None else set()
+    same_base = entry is not None and entry.fingerprint == manifest.get("fp")
+    for term in set(new_fields) | old_terms:
+        collection = db[layout.postings_collection(term)]
+        was = old_scopes if term in old_terms else set()
+        now = new_scopes if term in new_fields else set()
+        for scope_kind, scope in was - now:
+            posting_id = layout.posting_key(term, scope_kind, scope, item_id)
+            await collection.delete_one({"_id": posting_id})
+        if not now:
+            continue
         assert entry is not None
-        by_collection[layout.postings_collection(term)].append((term, posting_of(entry, term)))
-    for term in old_terms - set(new_fields):
-        by_collection[layout.postings_collection(term)].append((term, None))
-    for name, changes in by_collection.items():
-        collection = db[name]
-        for term, posting in changes:
-            if posting is None:
-                await collection.delete_one({"_id": layout.posting_key(term, key)})
-            elif term in old_terms:
+        unchanged = same_base and old_fields.get(term) == sorted(new_fields[term])
+        for scope_kind, scope in sorted(now):
+            if unchanged and (scope_kind, scope) in was:
+                continue  # its posting is already what it would be written as
+            posting = posting_of(entry, term, scope_kind, scope)
+            if (scope_kind, scope) in was:
                 await collection.replace_one({"_id": posting["_id"]}, posting, upsert=True)
-            else:
-                try:
-                    await collection.insert_one(posting)
-                except DuplicateKeyError:  # written by another indexing of the same item
-                    await collection.replace_one({"_id": posting["_id"]}, posting)
+                continue
+            try:
+                await collection.insert_one(posting)
+            except DuplicateKeyError:  # written by another indexing of the same item
+                await collection.replace_one({"_id": posting["_id"]}, posting)
     if entry is None:
         await manifests.delete_one({"_id": key})
         return
@@ -122,9 +124,21 @@ async def _write(runtime: Runtime, kind: str, item_id: str, entry: Entry | None)
     await manifests.replace_one({"_id": key}, manifest_of(entry), upsert=True)
 
 
-def posting_of(entry: Entry, term: str) -> dict[str, Any]:
-    key = layout.item_key(entry.kind, entry.item_id)
-    return {**entry.base, "_id": layout.posting_key(term, key), "f": sorted(entry.fields_of[term])}
+def posting_of(entry: Entry, term: str, scope_kind: str, scope: str) -> dict[str, Any]:
+    return {
+        **entry.base,
+        "_id": layout.posting_key(term, scope_kind, scope, entry.item_id),
+        "f": sorted(entry.fields_of[term]),
+    }
+
+
+def postings_of(entry: Entry) -> list[tuple[str, dict[str, Any]]]:
+    """Every posting of an entry, with the collection it goes in (for a bulk fill)."""
+    return [
+        (layout.postings_collection(term), posting_of(entry, term, scope_kind, scope))
+        for term in entry.fields_of
+        for scope_kind, scope in entry.scopes
+    ]
 
 
 def manifest_of(entry: Entry) -> dict[str, Any]:
@@ -132,6 +146,7 @@ def manifest_of(entry: Entry) -> dict[str, Any]:
         "_id": layout.item_key(entry.kind, entry.item_id),
         "terms": sorted(entry.fields_of),
         "fields": {term: sorted(names) for term, names in entry.fields_of.items()},
+        "scopes": [list(scope) for scope in entry.scopes],
         "fp": entry.fingerprint,
     }
 
@@ -172,6 +187,10 @@ async def build_missing(runtime: Runtime) -> int:
     from core.records.models import WorkRecord
 
     _KNOWN_WORDS.clear()  # the vocabulary is rebuilt too
+    # An index of an earlier layout is dropped whole: its keys mean something else now.
+    for name in await db.list_collection_names():
+        if layout.is_index_collection(name):
+            await db.drop_collection(name)
     count = 0
     async for raw in StoredDocument.get_motor_collection().find({}, {"_id": 1}):
         await index_document(runtime, raw["_id"])

@@ -5,8 +5,15 @@ FerretDB 1.24 on SQLite scans a collection for every filter but `_id` equality a
 row); only `find().limit(n)` without a sort stops early (SERVERS.md, BENCHMARKS.md). One
 collection of postings would make every query cost the whole index. So the postings of a word
 live in a collection of their own (`search_w_<word>`): reading a word reads that word's
-postings, however many documents the province has. Words with digits (numbers, years, codes:
-as many as documents) share 64 collections by hash, as do words that are not plain a–z.
+postings, however many documents the province has. Short words of letters and digits (numbers
+of a register, years, days: a bounded set) have a collection each too; longer ones (codes,
+amounts, words that are not plain a–z: as many as documents) share 1,024 collections by hash,
+so that each holds a thousandth of them.
+
+A posting's key is `<word>|<kind>|<scope>|<item>`. The scope is the unit that holds the item,
+so that a caller who reads a few units reads the postings of those units; a document's postings
+are also written under `<word>|i|<party>|<item>` for each person or unit handling it or asked
+for an opinion (`user:<name>`, `unit:<code>`), who may read it from another unit.
 
 On MongoDB every read is an `_id` range or an `_id` lookup, answered by the `_id` index.
 """
@@ -18,40 +25,50 @@ import zlib
 from typing import Any
 
 PLAIN_WORD = re.compile(r"^[a-z]{1,40}$")
-BUCKETS = 64
+SHORT_CODE = re.compile(r"^[a-z0-9]{1,4}$")
+BUCKETS = 1024
 SEPARATOR = "|"
-END = "|\x7f"  # just past every key that starts with `<term>|`
+END = "\x7f"  # just past every key that starts with a given `…|`
+INVOLVED = "i"  # the kind of the postings written for those involved in a document
 
 
 def postings_collection(term: str) -> str:
-    if PLAIN_WORD.match(term):
+    if PLAIN_WORD.match(term) or SHORT_CODE.match(term):
         return f"search_w_{term}"
-    kind = "n" if any(ch.isdigit() for ch in term) else "h"
-    return f"search_{kind}_{_bucket(term):02d}"
+    return f"search_h_{_bucket(term, BUCKETS):04d}"
 
 
 def vocabulary_collection(term: str) -> str:
     """Every word indexed, by its first two characters: prefixes (`quy*`) are found here."""
     head = term[:2]
-    return f"search_v_{head}" if PLAIN_WORD.match(head) else f"search_v_x{_bucket(head):02d}"
+    return f"search_v_{head}" if PLAIN_WORD.match(head) else f"search_v_x{_bucket(head, 64):02d}"
 
 
 def manifest_collection(key: str) -> str:
     """What each document or record was indexed under, so that a change removes the old words."""
-    return f"search_m_{_bucket(key):02d}"
+    return f"search_m_{_bucket(key, 64):02d}"
 
 
-def posting_key(term: str, item_key: str) -> str:
-    return f"{term}{SEPARATOR}{item_key}"
+def is_index_collection(name: str) -> bool:
+    return name.startswith(("search_w_", "search_h_", "search_n_", "search_v_", "search_m_"))
 
 
 def item_key(kind: str, item_id: Any) -> str:
     return f"{kind}{SEPARATOR}{item_id}"
 
 
-def term_range(term: str) -> dict[str, str]:
-    return {"$gte": f"{term}{SEPARATOR}", "$lt": f"{term}{END}"}
+def scope_prefix(term: str, kind: str, scope: str) -> str:
+    """Where the postings of `term` for items of `kind` in `scope` begin."""
+    return f"{term}{SEPARATOR}{kind}{SEPARATOR}{scope}{SEPARATOR}"
 
 
-def _bucket(text: str) -> int:
-    return zlib.crc32(text.encode()) % BUCKETS
+def posting_key(term: str, kind: str, scope: str, item_id: Any) -> str:
+    return f"{scope_prefix(term, kind, scope)}{item_id}"
+
+
+def prefix_range(prefix: str) -> dict[str, str]:
+    return {"$gte": prefix, "$lt": prefix + END}
+
+
+def _bucket(text: str, buckets: int) -> int:
+    return zlib.crc32(text.encode()) % buckets

@@ -1,7 +1,9 @@
 """Answering a search: which postings to read, which items match, in which order.
 
 Plan: each clause of the query (word, phrase, word beginning) is looked up in its words'
-postings, reading at most `CANDIDATES + 1` of them. The clause with the fewest postings gives
+postings, reading at most `CANDIDATES + 1` of them, in the scopes the caller reads: the units
+asked for, or those the caller may read and the documents they are involved in (a caller who
+reads every unit reads the word's postings whole). The clause with the fewest postings gives
 the candidates; every other clause, the filters and the caller's rights are checked on the
 posting itself (it carries the item's folded fields, its filters and who may read it), and
 only a word found in no field but the item's file text is looked up again, by `_id`, among that
@@ -56,6 +58,7 @@ class Hit:
     posting: dict[str, Any]
     score: int
     fields: list[str]
+    stored: Any = None  # the document or record as stored, read for the page shown
 
     @property
     def item_id(self) -> str:
@@ -83,7 +86,9 @@ async def search(
 ) -> Result:
     query = parse_query(text)
     after = decode_cursor(cursor) if cursor else None
-    item_prefix = f"|{kind}|"
+    scopes = _scopes(actor, kind, filters)
+    if scopes == []:
+        return Result()  # nothing the caller may read
     complete = True
     smallest: list[dict[str, Any]] | None = None
     expansions: list[list[str]] = []
@@ -96,7 +101,7 @@ async def search(
         for source in _sources(clause, terms):
             if smallest is not None and len(smallest) <= FEW:
                 break  # few enough to check each: no need to look for fewer
-            postings = await _postings(db, source, item_prefix, smallest)
+            postings = await _postings(db, source, kind, scopes, smallest)
             if postings is None:
                 continue  # more than the smallest so far: not the one to start from
             smallest, read_all = postings
@@ -119,25 +124,60 @@ async def search(
             raise decode_error() from None
     page = ordered[:limit]
     next_cursor = encode_cursor(sort_key(page[-1], sort)) if len(ordered) > limit else None
-    if kind == "d" and page:
-        page = await _still_readable(actor, page)
+    if page:
+        page = await _as_stored(actor, kind, page)
     return Result(page, next_cursor, complete)
 
 
-async def _still_readable(actor: Principal, page: list[Hit]) -> list[Hit]:
-    """The page's documents checked against what is stored now: a posting carries who could
-    read the document when it was indexed, and a change of readers, of access mode or of those
-    involved rewrites its postings one by one. One `_id` query per page closes that window."""
-    ids = [ObjectId(hit.item_id) for hit in page if ObjectId.is_valid(hit.item_id)]
-    stored = {
-        str(document.id): document
-        for document in await StoredDocument.find({"_id": {"$in": ids}}).to_list()
-    }
-    return [
-        hit
-        for hit in page
-        if (document := stored.get(hit.item_id)) is not None and actor.can_read_document(document)
-    ]
+# A caller who reads more scopes than this reads a word's postings whole, then filters them.
+MAX_SCOPES = 100
+
+
+def _scopes(actor: Principal, kind: Kind, filters: Filters) -> list[tuple[str, str]] | None:
+    """The (kind, scope) ranges of a word's postings to read; None for all of them."""
+    if filters.units is not None:
+        if len(set(filters.units)) >= len(actor.policy.units):  # known units, all of them
+            return None
+        scopes = [(kind, unit) for unit in sorted(filters.units)]
+    else:
+        action = Action.READ_RECORDS if kind == "r" else Action.READ_DOCUMENTS
+        if actor.sees_every_unit(action):
+            return None
+        scopes = [(kind, unit) for unit in sorted(actor.units_for(action))]
+        if kind == "d":  # documents of other units, read as one handling them
+            scopes += [(layout.INVOLVED, key) for key in actor.involvement_keys]
+    return scopes if len(scopes) <= MAX_SCOPES else None
+
+
+async def _as_stored(actor: Principal, kind: Kind, page: list[Hit]) -> list[Hit]:
+    """The page's items read as stored now, to show them and to check them once more: a
+    posting carries who could read the document when it was indexed, and a change of readers,
+    of access mode or of those involved rewrites its postings one by one. One `_id` query per
+    page closes that window."""
+    if kind == "d":
+        ids = [ObjectId(hit.item_id) for hit in page if ObjectId.is_valid(hit.item_id)]
+        documents = await StoredDocument.find({"_id": {"$in": ids}}).to_list()
+        stored: dict[str, Any] = {str(document.id): document for document in documents}
+    else:
+        from core.records.models import WorkRecord
+
+        codes = [hit.item_id for hit in page]
+        records = await WorkRecord.find({"_id": {"$in": codes}}).to_list()
+        stored = {record.id: record for record in records}
+    shown = []
+    for hit in page:
+        item = stored.get(hit.item_id)
+        if item is None:
+            continue
+        readable = (
+            actor.can_read_document(item)
+            if kind == "d"
+            else actor.may(Action.READ_RECORDS, item.unit)
+        )
+        if readable:
+            hit.stored = item
+            shown.append(hit)
+    return shown
 
 
 async def _terms_of(db: Any, clause: Clause) -> list[str]:
@@ -167,26 +207,37 @@ def _sources(clause: Clause, expansion: list[str]) -> list[list[str]]:
 
 
 async def _postings(
-    db: Any, terms: list[str], item_prefix: str, smallest: list[dict[str, Any]] | None
+    db: Any,
+    terms: list[str],
+    kind: Kind,
+    scopes: list[tuple[str, str]] | None,
+    smallest: list[dict[str, Any]] | None,
 ) -> tuple[list[dict[str, Any]], bool] | None:
-    """Up to CANDIDATES postings of `terms` (of the kind asked), or None once they are more
-    than `smallest` holds."""
+    """Up to CANDIDATES postings of `terms` (of the kind asked, in the scopes read), one per
+    item, or None once they are more than `smallest` holds."""
     bound = CANDIDATES if smallest is None else len(smallest)
-    found: list[dict[str, Any]] = []
+    found: dict[str, dict[str, Any]] = {}
     for term in terms:
         if len(found) > bound:
             break
-        # The kind is part of the range: documents' postings (`term|d|…`) sort before records'
-        # (`term|r|…`), and a bounded read of the whole term would see documents only.
-        cursor = db[layout.postings_collection(term)].find(
-            {"_id": {"$gte": term + item_prefix, "$lt": term + item_prefix + "\x7f"}},
-            limit=bound + 1 - len(found),
-        )
+        # The kind is part of every range: documents' postings (`term|d|…`) sort before
+        # records' (`term|r|…`), and a bounded read of the whole term would see documents only.
+        if scopes is None:
+            ranges = [layout.prefix_range(f"{term}{layout.SEPARATOR}{kind}{layout.SEPARATOR}")]
+        else:
+            ranges = [
+                layout.prefix_range(layout.scope_prefix(term, scope_kind, scope))
+                for scope_kind, scope in scopes
+            ]
+        wanted = {"_id": ranges[0]} if len(ranges) == 1 else {"$or": [{"_id": r} for r in ranges]}
+        # An item found under two scopes (its unit, and as one involved) is one candidate; a
+        # read of a few more than the bound leaves room for such doubles.
+        cursor = db[layout.postings_collection(term)].find(wanted, limit=bound + 1 - len(found))
         async for posting in cursor:
-            found.append(posting)
+            found.setdefault(posting["i"], posting)
     if smallest is not None and len(found) >= len(smallest):
         return None
-    return found[:CANDIDATES], len(found) <= CANDIDATES
+    return list(found.values())[:CANDIDATES], len(found) <= CANDIDATES
 
 
 def _passes(actor: Principal, posting: dict[str, Any], filters: Filters) -> bool:
@@ -265,7 +316,6 @@ async def _match(
 async def _in_file(db: Any, posting: dict[str, Any], clause: Clause, terms: list[str]) -> bool:
     """Whether the item's file text holds the clause's words (each of them, anywhere: file
     text is indexed by word, not by position)."""
-    item = f"{posting['k']}|{posting['i']}"
     if clause.prefix and len(clause.folded) == 1:
         wanted = [terms]
     else:
@@ -275,7 +325,8 @@ async def _in_file(db: Any, posting: dict[str, Any], clause: Clause, terms: list
     for choices in wanted:
         for term in choices:
             other = await db[layout.postings_collection(term)].find_one(
-                {"_id": layout.posting_key(term, item)}, {"f": 1}
+                {"_id": layout.posting_key(term, posting["k"], posting["u"], posting["i"])},
+                {"f": 1},
             )
             if other is not None and "file" in other.get("f", []):
                 break

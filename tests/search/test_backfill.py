@@ -25,3 +25,20 @@ async def test_documents_and_records_without_an_index_are_indexed_at_start(app: 
         assert await found(http, "du lich bien") == [made["id"]]
         assert await found(http, "du lich bien", kind="records") == [record["code"]]
         assert await build_missing(runtime) == 0  # once only
+
+
+async def test_an_index_of_an_earlier_layout_is_dropped_and_built_again(app: Litestar) -> None:
+    async with concurrent_client(app) as http:
+        made = await create(http, outgoing(summary="Đề án phát triển du lịch biển"))
+        runtime = app.state.runtime
+        db = runtime.database.db
+        # As an earlier version left it: a posting keyed without its unit, a bucket of numbers.
+        await db["search_built"].replace_one({"_id": "built"}, {"_id": "built", "version": 1})
+        await db["search_w_bien"].insert_one({"_id": f"bien|d|{made['id']}", "k": "d"})
+        await db["search_n_05"].insert_one({"_id": "05|d|x", "k": "d"})
+
+        assert await build_missing(runtime) == 1
+        names = await db.list_collection_names()
+        assert "search_n_05" not in names
+        assert await db["search_w_bien"].count_documents({"_id": f"bien|d|{made['id']}"}) == 0
+        assert await found(http, "du lich bien") == [made["id"]]

@@ -62,8 +62,14 @@ def test_sequences_and_prefixes() -> None:
     assert not contains_sequence(words, [], prefix=False)
 
 
-def test_words_with_digits_share_bucketed_collections() -> None:
+def test_words_and_short_codes_have_a_collection_and_the_rest_share_buckets() -> None:
     assert postings_collection("quyet") == "search_w_quyet"
-    assert postings_collection("05").startswith("search_n_")
+    # A register's numbers, years and short codes: a bounded set, a collection each.
+    assert postings_collection("05") == "search_w_05"
+    assert postings_collection("2026") == "search_w_2026"
+    assert postings_collection("h25") == "search_w_h25"
+    # Longer numbers and codes are as many as documents: they share 1,024 collections.
+    assert postings_collection("12345").startswith("search_h_")
     assert postings_collection("ñandu").startswith("search_h_")
+    assert len({postings_collection(str(n)) for n in range(10_000, 30_000)}) == 1024
     assert vocabulary_collection("quyet") == "search_v_qu"

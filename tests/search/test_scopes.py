@@ -1,0 +1,68 @@
+"""A search reads the postings of the units the caller reads (and of the documents they handle),
+so a common word elsewhere in the province does not hide a unit's own documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.documents.conftest import create, outgoing
+from tests.identity.people import OWN, acting, grant, make_token
+from tests.search.helpers import found
+from tests.workflows.people import JUSTICE, UNIT, staff
+
+WORD = "Phòng chống bão lũ"
+
+
+async def answer_of(caller: Any, q: str, **params: Any) -> dict[str, Any]:
+    response = await caller.get("/api/v1/search", params={"q": q, "limit": 100, **params})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_a_units_own_documents_are_found_beyond_the_provinces_first_postings(
+    client: httpx.AsyncClient, monkeypatch: Any
+) -> None:
+    # Reads of 3 postings stand for reads of 2,000 in a province of thousands of documents.
+    monkeypatch.setattr("core.search.query.CANDIDATES", 3)
+    for n in range(6):
+        await create(client, outgoing(summary=f"{WORD} đợt {n} của tỉnh"))
+    own = await create(client, outgoing(unit=OWN, summary=f"{WORD} của xã"))
+    clerk = acting(client, (await make_token(client, grant("clerk", OWN)))["token"])
+
+    mine = await answer_of(clerk, "bao lu")
+    assert [item["id"] for item in mine["items"]] == [own["id"]]
+    assert mine["complete"] is True
+    # The administrator asking for that unit reads its postings only, and finds it too.
+    assert await found(client, "bao lu", unit=OWN) == [own["id"]]
+    # Asking for the whole province reads the word's postings whole: bounded, and said so.
+    everywhere = await answer_of(client, "bao lu")
+    assert everywhere["complete"] is False and len(everywhere["items"]) <= 4
+
+
+async def test_a_person_asked_for_an_opinion_finds_the_draft_of_another_unit(
+    client: httpx.AsyncClient, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr("core.search.query.CANDIDATES", 3)
+    people = await staff(client)
+    justice = await staff(client, JUSTICE)
+    for n in range(5):
+        await create(people["specialist"], outgoing(unit=UNIT, summary=f"{WORD} đợt {n}"))
+    draft = await create(
+        people["specialist"], outgoing(unit=UNIT, summary=f"Dự thảo quy chế {WORD.lower()}")
+    )
+    assert await found(justice["specialist"], "bao lu") == []
+
+    asked = await people["specialist"].post(
+        f"/api/v1/documents/{draft['id']}/opinions",
+        json={"parties": [{"user": "specialist.07"}], "question": "Đề nghị góp ý."},
+    )
+    assert asked.status_code == 201, asked.text
+    hits = (await answer_of(justice["specialist"], "bao lu"))["items"]
+    assert [hit["id"] for hit in hits] == [draft["id"]]
+    assert hits[0]["unit"] == UNIT and hits[0]["summary"] == draft["summary"]
+    # Their colleague was not asked, and finds nothing.
+    assert await found(justice["specialist2"], "bao lu") == []
+    # The drafting unit's own people find all six, the draft among them.
+    assert draft["id"] in await found(people["specialist2"], "du thao bao lu")
