@@ -34,7 +34,7 @@ from core.database import Database
 from core.documents.models import DocumentState, StoredDocument
 from core.search import layout
 from core.search.entries import plain_document_entry
-from core.search.index import BUILT_MARK, INDEX_VERSION, manifest_of, postings_of
+from core.search.index import BUILT_MARK, INDEX_VERSION, card_of, manifest_of, postings_of
 from core.text import fold
 from core.workflows.models import WorkflowStatus
 from plugins.decree30 import format_ordinal
@@ -141,6 +141,7 @@ async def fill_searchable(database: Database, count: int) -> int:
     rng = random.Random(18)
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=count)
     documents, postings, manifests = [], defaultdict(list), defaultdict(list)
+    cards: dict[str, list[dict[str, Any]]] = defaultdict(list)
     vocabulary: dict[str, set[str]] = defaultdict(set)
     for n in range(count):
         summary = _summary(rng, n)
@@ -172,9 +173,10 @@ async def fill_searchable(database: Database, count: int) -> int:
             vocabulary[layout.vocabulary_collection(term)].add(term)
         manifest = manifest_of(entry)
         manifests[layout.manifest_collection(manifest["_id"])].append(manifest)
+        cards[layout.card_collection(manifest["_id"])].append(card_of(entry))
     await insert_all(database, StoredDocument, documents)
     total = 0
-    for group in (postings, manifests):
+    for group in (postings, manifests, cards):
         for name, rows in group.items():
             total += await _insert(database, name, rows)
     for name, terms in vocabulary.items():

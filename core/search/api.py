@@ -52,32 +52,14 @@ class SearchHit(BaseModel):
 
     @classmethod
     def of(cls, hit: Any) -> SearchHit:
-        item = hit.stored  # read as stored for the page (see core.search.query._as_stored)
-        common = dict(id=hit.item_id, unit=item.unit, score=hit.score, matched_fields=hit.fields)
-        if hit.posting["k"] == "r":
-            return cls(
-                kind="record",
-                title=item.title,
-                number_and_symbol=item.number_and_symbol,
-                state=item.state.value,
-                year=item.year,
-                **common,
-            )
+        card = hit.card  # the item's card, read for the page (core.search.query._as_carded)
         return cls(
-            kind="document",
-            summary=item.summary,
-            number_and_symbol=(
-                f"Số: {item.number_text}/{item.symbol}"
-                if item.number_text and item.symbol
-                else None
-            ),
-            issuing_body=item.issuing_body,
-            type_code=item.type_code,
-            direction=item.direction.value,
-            state=item.state.value,
-            issued_date=item.issued_date,
-            arrival_date=item.arrival_date,
-            **common,
+            kind="document" if card["k"] == "d" else "record",
+            id=hit.item_id,
+            unit=card["u"],
+            score=hit.score,
+            matched_fields=hit.fields,
+            **card.get("view", {}),
         )
 
 

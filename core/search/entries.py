@@ -1,6 +1,6 @@
 """What the index holds for a document or a record: its words by field, and what a query needs
-to filter and to check visibility without reading the item itself (the page shown is read from
-the items)."""
+to filter and to check visibility without reading the item itself, and its card: the same
+without the words, with what a hit shows."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ class Entry:
     kind: str  # "d" (document) or "r" (record)
     item_id: str
     base: dict[str, Any]  # what every posting of the item carries
+    view: dict[str, Any] = field(default_factory=dict)  # what a hit shows (its card holds it)
     fields_of: dict[str, set[str]] = field(default_factory=dict)  # term → fields holding it
 
     @property
@@ -57,8 +58,10 @@ class Entry:
         return hashlib.sha256(encoded).hexdigest()[:24]
 
 
-def _texts_entry(kind: str, item_id: str, texts: dict[str, str], base: dict[str, Any]) -> Entry:
-    entry = Entry(kind, item_id, base)
+def _texts_entry(
+    kind: str, item_id: str, texts: dict[str, str], base: dict[str, Any], view: dict[str, Any]
+) -> Entry:
+    entry = Entry(kind, item_id, base, view)
     base["x"] = {name: " ".join(folded_words(text)) for name, text in texts.items() if text}
     base["y"] = {name: " ".join(exact_words(text)) for name, text in texts.items() if text}
     for name, text in texts.items():
@@ -113,7 +116,18 @@ def plain_document_entry(document: StoredDocument, extra: list[str]) -> Entry:
         "co": document.consulted,
     }
     base["ft"] = False
-    return _texts_entry("d", str(document.id), texts, base)
+    printed = f"Số: {document.number_text}/{document.symbol}" if document.symbol else None
+    view = {
+        "summary": document.summary,
+        "number_and_symbol": printed,
+        "issuing_body": document.issuing_body,
+        "type_code": document.type_code,
+        "direction": document.direction.value,
+        "state": document.state.value,
+        "issued_date": document.issued_date.isoformat() if document.issued_date else None,
+        "arrival_date": document.arrival_date.isoformat() if document.arrival_date else None,
+    }
+    return _texts_entry("d", str(document.id), texts, base, view)
 
 
 def record_entry(record: Any) -> Entry:
@@ -133,7 +147,13 @@ def record_entry(record: Any) -> Entry:
         "sort": (record.start_date or record.created_at.date()).isoformat(),
         "ft": False,
     }
-    return _texts_entry("r", record.id, texts, base)
+    view = {
+        "title": record.title,
+        "number_and_symbol": record.number_and_symbol,
+        "state": record.state.value,
+        "year": record.year,
+    }
+    return _texts_entry("r", record.id, texts, base, view)
 
 
 async def _searchable_extra(runtime: Runtime, document: StoredDocument) -> list[str]:

@@ -89,8 +89,28 @@ async def _write(runtime: Runtime, kind: str, item_id: str, entry: Entry | None)
     key = layout.item_key(kind, item_id)
     manifests = db[layout.manifest_collection(key)]
     manifest = await manifests.find_one({"_id": key}) or {}
+    # The card first: a page of hits is checked against it, so who may read the item and its
+    # state hold from here on, while the postings below are rewritten one by one.
+    cards = db[layout.card_collection(key)]
+    if entry is None:
+        await cards.delete_one({"_id": key})
+    else:
+        await cards.replace_one({"_id": key}, card_of(entry), upsert=True)
+    await _write_postings(db, item_id, entry, manifest)
+    if entry is None:
+        await manifests.delete_one({"_id": key})
+        return
     old_terms = set(manifest.get("terms", []))
-    old_scopes = {tuple(scope) for scope in manifest.get("scopes", [])}
+    await _add_vocabulary(runtime, [t for t in entry.fields_of if t not in old_terms])
+    await manifests.replace_one({"_id": key}, manifest_of(entry), upsert=True)
+
+
+async def _write_postings(
+    db: Any, item_id: str, entry: Entry | None, manifest: dict[str, Any]
+) -> None:
+    """The item's postings made what `entry` says, from what `manifest` says they were."""
+    old_terms = set(manifest.get("terms", []))
+    old_scopes = {tuple(scope.split(layout.SEPARATOR, 1)) for scope in manifest.get("scopes", [])}
     old_fields = manifest.get("fields") or {}
     new_fields = entry.fields_of if entry is not None else {}
     new_scopes = set(entry.scopes) if entry is not None else set()
@@ -117,11 +137,6 @@ async def _write(runtime: Runtime, kind: str, item_id: str, entry: Entry | None)
                 await collection.insert_one(posting)
             except DuplicateKeyError:  # written by another indexing of the same item
                 await collection.replace_one({"_id": posting["_id"]}, posting)
-    if entry is None:
-        await manifests.delete_one({"_id": key})
-        return
-    await _add_vocabulary(runtime, [t for t in new_fields if t not in old_terms])
-    await manifests.replace_one({"_id": key}, manifest_of(entry), upsert=True)
 
 
 def posting_of(entry: Entry, term: str, scope_kind: str, scope: str) -> dict[str, Any]:
@@ -130,6 +145,11 @@ def posting_of(entry: Entry, term: str, scope_kind: str, scope: str) -> dict[str
         "_id": layout.posting_key(term, scope_kind, scope, entry.item_id),
         "f": sorted(entry.fields_of[term]),
     }
+
+
+def card_of(entry: Entry) -> dict[str, Any]:
+    card = {key: value for key, value in entry.base.items() if key not in ("x", "y")}
+    return {**card, "_id": layout.item_key(entry.kind, entry.item_id), "view": entry.view}
 
 
 def postings_of(entry: Entry) -> list[tuple[str, dict[str, Any]]]:
@@ -146,7 +166,8 @@ def manifest_of(entry: Entry) -> dict[str, Any]:
         "_id": layout.item_key(entry.kind, entry.item_id),
         "terms": sorted(entry.fields_of),
         "fields": {term: sorted(names) for term, names in entry.fields_of.items()},
-        "scopes": [list(scope) for scope in entry.scopes],
+        # `<kind>|<scope>` strings: FerretDB 1.x stores no arrays inside arrays.
+        "scopes": [layout.SEPARATOR.join(scope) for scope in entry.scopes],
         "fp": entry.fingerprint,
     }
 

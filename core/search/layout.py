@@ -44,13 +44,21 @@ def vocabulary_collection(term: str) -> str:
     return f"search_v_{head}" if PLAIN_WORD.match(head) else f"search_v_x{_bucket(head, 64):02d}"
 
 
+def card_collection(key: str) -> str:
+    """Each item's card (its filters, who may read it, what a hit shows), by hash of its key in
+    1,024 collections: a page of hits reads 25 cards by `_id`, each among a thousandth of them."""
+    return f"search_c_{_bucket(key, BUCKETS):04d}"
+
+
 def manifest_collection(key: str) -> str:
     """What each document or record was indexed under, so that a change removes the old words."""
     return f"search_m_{_bucket(key, 64):02d}"
 
 
 def is_index_collection(name: str) -> bool:
-    return name.startswith(("search_w_", "search_h_", "search_n_", "search_v_", "search_m_"))
+    return name.startswith(
+        ("search_w_", "search_h_", "search_n_", "search_v_", "search_m_", "search_c_")
+    )
 
 
 def item_key(kind: str, item_id: Any) -> str:

@@ -14,6 +14,7 @@ first `CANDIDATES` postings of the rarest clause.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -21,9 +22,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from bson import ObjectId
-
-from core.documents.models import StoredDocument
 from core.errors import InvalidInput
 from core.identity.policy import Principal
 from core.identity.roles import Action
@@ -58,7 +56,7 @@ class Hit:
     posting: dict[str, Any]
     score: int
     fields: list[str]
-    stored: Any = None  # the document or record as stored, read for the page shown
+    card: dict[str, Any] = field(default_factory=dict)  # read for the page shown
 
     @property
     def item_id(self) -> str:
@@ -125,7 +123,7 @@ async def search(
     page = ordered[:limit]
     next_cursor = encode_cursor(sort_key(page[-1], sort)) if len(ordered) > limit else None
     if page:
-        page = await _as_stored(actor, kind, page)
+        page = await _as_carded(db, actor, kind, page, filters)
     return Result(page, next_cursor, complete)
 
 
@@ -149,33 +147,24 @@ def _scopes(actor: Principal, kind: Kind, filters: Filters) -> list[tuple[str, s
     return scopes if len(scopes) <= MAX_SCOPES else None
 
 
-async def _as_stored(actor: Principal, kind: Kind, page: list[Hit]) -> list[Hit]:
-    """The page's items read as stored now, to show them and to check them once more: a
-    posting carries who could read the document when it was indexed, and a change of readers,
-    of access mode or of those involved rewrites its postings one by one. One `_id` query per
-    page closes that window."""
-    if kind == "d":
-        ids = [ObjectId(hit.item_id) for hit in page if ObjectId.is_valid(hit.item_id)]
-        documents = await StoredDocument.find({"_id": {"$in": ids}}).to_list()
-        stored: dict[str, Any] = {str(document.id): document for document in documents}
-    else:
-        from core.records.models import WorkRecord
+async def _as_carded(
+    db: Any, actor: Principal, kind: Kind, page: list[Hit], filters: Filters
+) -> list[Hit]:
+    """The page's items checked once more on their cards, and shown from them. A posting
+    carries who could read the item and its state when it was indexed, and a change rewrites
+    the postings one by one after the card: the card is what was last indexed. Cards are read
+    by `_id`, 25 lookups among a thousandth of the cards each (an `$in` over the documents
+    would scan them all on FerretDB)."""
 
-        codes = [hit.item_id for hit in page]
-        records = await WorkRecord.find({"_id": {"$in": codes}}).to_list()
-        stored = {record.id: record for record in records}
+    async def card(hit: Hit) -> dict[str, Any] | None:
+        key = layout.item_key(kind, hit.item_id)
+        return await db[layout.card_collection(key)].find_one({"_id": key})
+
+    cards = await asyncio.gather(*(card(hit) for hit in page))
     shown = []
-    for hit in page:
-        item = stored.get(hit.item_id)
-        if item is None:
-            continue
-        readable = (
-            actor.can_read_document(item)
-            if kind == "d"
-            else actor.may(Action.READ_RECORDS, item.unit)
-        )
-        if readable:
-            hit.stored = item
+    for hit, found in zip(page, cards, strict=True):
+        if found is not None and _passes(actor, found, filters):
+            hit.card = found
             shown.append(hit)
     return shown
 

@@ -217,9 +217,9 @@ async def test_a_reader_taken_off_finds_the_document_no_more_even_before_its_pos
     assert await found(clerk, "du nguon") == [shared["id"]]
 
     async def postings_left_as_they_were(*args: Any, **kwargs: Any) -> None:
-        return None  # the index lags behind the change (a worker stopped half-way)
+        return None  # the postings lag behind the change (a worker stopped half-way)
 
-    monkeypatch.setattr("core.documents.service.index_document", postings_left_as_they_were)
+    monkeypatch.setattr("core.search.index._write_postings", postings_left_as_they_were)
     changed = await client.patch(
         f"/api/v1/documents/{shared['id']}",
         json={"access_mode": "restricted", "revision": shared["revision"]},
