@@ -125,7 +125,10 @@ async def _write_postings(
         if not now:
             continue
         assert entry is not None
-        unchanged = same_base and old_fields.get(term) == sorted(new_fields[term])
+        fields = sorted(new_fields[term])
+        # A word of the file text only has a thin posting, which no change of the item's state
+        # alters: a workflow step rewrites the few postings of its fields, not thousands.
+        unchanged = old_fields.get(term) == fields and (same_base or fields == FILE_ONLY)
         for scope_kind, scope in sorted(now):
             if unchanged and (scope_kind, scope) in was:
                 continue  # its posting is already what it would be written as
@@ -139,17 +142,23 @@ async def _write_postings(
                 await collection.replace_one({"_id": posting["_id"]}, posting)
 
 
+FILE_ONLY = ["file"]
+
+
 def posting_of(entry: Entry, term: str, scope_kind: str, scope: str) -> dict[str, Any]:
-    return {
-        **entry.base,
-        "_id": layout.posting_key(term, scope_kind, scope, entry.item_id),
-        "f": sorted(entry.fields_of[term]),
-    }
+    """A word's posting for one item. One found in the item's fields carries what a query needs
+    (see `entries`); one found in its file text only is thin, and the query reads the item's card
+    for it."""
+    key = layout.posting_key(term, scope_kind, scope, entry.item_id)
+    fields = sorted(entry.fields_of[term])
+    if fields == FILE_ONLY:
+        return {"_id": key, "k": entry.kind, "i": entry.item_id, "u": entry.base["u"], "f": fields}
+    return {**entry.base, "_id": key, "f": fields}
 
 
 def card_of(entry: Entry) -> dict[str, Any]:
-    card = {key: value for key, value in entry.base.items() if key not in ("x", "y")}
-    return {**card, "_id": layout.item_key(entry.kind, entry.item_id), "view": entry.view}
+    """Everything a posting of its fields carries, and what a hit shows."""
+    return {**entry.base, "_id": layout.item_key(entry.kind, entry.item_id), "view": entry.view}
 
 
 def postings_of(entry: Entry) -> list[tuple[str, dict[str, Any]]]:

@@ -5,11 +5,13 @@ postings, reading at most `CANDIDATES + 1` of them, in the scopes the caller rea
 asked for, or those the caller may read and the documents they are involved in (a caller who
 reads every unit reads the word's postings whole). The clause with the fewest postings gives
 the candidates; every other clause, the filters and the caller's rights are checked on the
-posting itself (it carries the item's folded fields, its filters and who may read it), and
-only a word found in no field but the item's file text is looked up again, by `_id`, among that
-word's postings. The work per query is bounded: when every clause has more than `CANDIDATES`
-postings, the answer says it is not complete (`complete: false`) and the matches are among the
-first `CANDIDATES` postings of the rarest clause.
+posting itself (it carries the item's folded fields, its filters and who may read it; a thin
+posting, of a word of file text only, is replaced by the item's card, which carries the same),
+and only a word found in no field but the item's file text is looked up again, by `_id`, among
+that word's postings. The page shown is checked once more on the items' cards, and shown from
+them. The work per query is bounded: when every clause has more than `CANDIDATES` postings, the
+answer says it is not complete (`complete: false`) and the matches are among the first
+`CANDIDATES` postings of the rarest clause.
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ async def search(
             if not smallest:
                 return Result()
     assert smallest is not None
+    smallest = await _filled(db, kind, smallest)
     matches: dict[str, Hit] = {}
     for posting in smallest:
         if posting["i"] in matches or not _passes(actor, posting, filters):
@@ -147,6 +150,31 @@ def _scopes(actor: Principal, kind: Kind, filters: Filters) -> list[tuple[str, s
     return scopes if len(scopes) <= MAX_SCOPES else None
 
 
+async def _card(db: Any, kind: Kind, item_id: str) -> dict[str, Any] | None:
+    key = layout.item_key(kind, item_id)
+    return await db[layout.card_collection(key)].find_one({"_id": key})
+
+
+async def _filled(db: Any, kind: Kind, postings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Thin postings (words of file text only) replaced by their items' cards, which carry what
+    the other postings do; an item without a card is gone."""
+    thin = [posting["i"] for posting in postings if "x" not in posting]
+    if not thin:
+        return postings
+    cards: dict[str, dict[str, Any] | None] = {}
+    for start in range(0, len(thin), 100):
+        chunk = thin[start : start + 100]
+        found = await asyncio.gather(*(_card(db, kind, item_id) for item_id in chunk))
+        cards.update(zip(chunk, found, strict=True))
+    filled = []
+    for posting in postings:
+        if "x" in posting:
+            filled.append(posting)
+        elif (card := cards.get(posting["i"])) is not None:
+            filled.append(card)
+    return filled
+
+
 async def _as_carded(
     db: Any, actor: Principal, kind: Kind, page: list[Hit], filters: Filters
 ) -> list[Hit]:
@@ -156,11 +184,7 @@ async def _as_carded(
     by `_id`, 25 lookups among a thousandth of the cards each (an `$in` over the documents
     would scan them all on FerretDB)."""
 
-    async def card(hit: Hit) -> dict[str, Any] | None:
-        key = layout.item_key(kind, hit.item_id)
-        return await db[layout.card_collection(key)].find_one({"_id": key})
-
-    cards = await asyncio.gather(*(card(hit) for hit in page))
+    cards = await asyncio.gather(*(_card(db, kind, hit.item_id) for hit in page))
     shown = []
     for hit, found in zip(page, cards, strict=True):
         if found is not None and _passes(actor, found, filters):
