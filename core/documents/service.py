@@ -414,7 +414,7 @@ async def list_documents(
         # The same matching as /api/v1/search; the ids found are then read as the list reads.
         from core.search.service import matching_document_ids  # search builds on documents
 
-        ids = await matching_document_ids(actor, text, query.get("_id"))
+        ids = await matching_document_ids(actor, text, query.get("_id"), units)
         query["_id"] = {"$in": ids}
     found = await StoredDocument.find(query).sort([("_id", -1)]).limit(limit + 1).to_list()
     more = len(found) > limit

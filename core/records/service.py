@@ -222,7 +222,7 @@ async def list_records(
     if text is not None:
         from core.search.service import matching_record_codes  # search builds on records
 
-        query["_id"] = {"$in": await matching_record_codes(actor, text)}
+        query["_id"] = {"$in": await matching_record_codes(actor, text, unit.code)}
     # Codes begin with the unit and the year: in code order, the first 1,000 are the oldest
     # years' (not any 1,000). A cursor is for when a unit holds more.
     found = await WorkRecord.find(query).sort("+_id").limit(MAX_PAGE).to_list()

@@ -97,9 +97,12 @@ async def run(
     )
 
 
-async def matching_document_ids(actor: Principal, text: str, before: Any) -> list[Any]:
-    """The documents `text` finds for `actor`, for the documents list's `q` (which adds its own
-    filters): at most the bounded candidates of one search, newest first."""
+async def matching_document_ids(
+    actor: Principal, text: str, before: Any, units: list[str] | None = None
+) -> list[Any]:
+    """The documents `text` finds for `actor` (in `units`, when the list asks for some), for
+    the documents list's `q` (which adds its own filters): at most the bounded candidates of one
+    search, newest first."""
     from bson import ObjectId
 
     from core.search.query import CANDIDATES
@@ -110,7 +113,7 @@ async def matching_document_ids(actor: Principal, text: str, before: Any) -> lis
         kind="d",
         text=text,
         exact=False,
-        filters=Filters(),
+        filters=Filters(units=units),
         sort="newest",
         cursor=None,
         limit=CANDIDATES,
@@ -121,8 +124,8 @@ async def matching_document_ids(actor: Principal, text: str, before: Any) -> lis
     return ids
 
 
-async def matching_record_codes(actor: Principal, text: str) -> list[str]:
-    """The records `text` finds for `actor`, for the records list's `q`."""
+async def matching_record_codes(actor: Principal, text: str, unit: str) -> list[str]:
+    """The records of `unit` that `text` finds for `actor`, for the records list's `q`."""
     from core.search.query import CANDIDATES
 
     result = await search(
@@ -131,7 +134,7 @@ async def matching_record_codes(actor: Principal, text: str) -> list[str]:
         kind="r",
         text=text,
         exact=False,
-        filters=Filters(),
+        filters=Filters(units=[unit]),
         sort="newest",
         cursor=None,
         limit=CANDIDATES,

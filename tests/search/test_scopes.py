@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from tests.documents.conftest import create, outgoing
+from tests.documents.conftest import PROVINCE, create, outgoing
 from tests.identity.people import OWN, acting, grant, make_token
-from tests.search.helpers import found
+from tests.search.helpers import found, outside_record
 from tests.workflows.people import JUSTICE, UNIT, staff
 
 WORD = "Phòng chống bão lũ"
@@ -36,6 +36,15 @@ async def test_a_units_own_documents_are_found_beyond_the_provinces_first_postin
     assert mine["complete"] is True
     # The administrator asking for that unit reads its postings only, and finds it too.
     assert await found(client, "bao lu", unit=OWN) == [own["id"]]
+    # So do the lists' `q`, for documents and for records of a unit.
+    listed = await client.get("/api/v1/documents", params={"unit": OWN, "q": "bao lu"})
+    assert [item["id"] for item in listed.json()["items"]] == [own["id"]]
+    for n in range(5):
+        await outside_record(client, PROVINCE, f"Hồ sơ {WORD.lower()} đợt {n}", f"{n + 1}.TH")
+    record = await outside_record(client, OWN, f"Hồ sơ {WORD.lower()} của xã", "1.VP")
+    records = await client.get(f"/api/v1/units/{OWN}/records", params={"q": "bao lu"})
+    assert [item["code"] for item in records.json()["items"]] == [record["code"]]
+    assert await found(clerk, "bao lu", kind="records") == [record["code"]]
     # Asking for the whole province reads the word's postings whole: bounded, and said so.
     everywhere = await answer_of(client, "bao lu")
     assert everywhere["complete"] is False and len(everywhere["items"]) <= 4
