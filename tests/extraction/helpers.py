@@ -93,3 +93,24 @@ async def text_of(
     client: httpx.AsyncClient, document_id: str, file_id: str, **params: Any
 ) -> httpx.Response:
     return await client.get(files_url(document_id, file_id, "text"), params=params)
+
+
+def pdf_bomb(unpacked_mib: int) -> bytes:
+    """A one-page PDF whose content stream is `unpacked_mib` MiB of spaces, packed to a few KB."""
+    import zlib
+
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject, StreamObject
+
+    packer = zlib.compressobj(9)
+    chunk = b" " * (1024 * 1024)
+    packed = b"".join(packer.compress(chunk) for _ in range(unpacked_mib)) + packer.flush()
+    writer = PdfWriter()
+    page = writer.add_blank_page(595, 842)
+    stream = StreamObject()
+    stream._data = packed  # as packed: pypdf would pack it again otherwise
+    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    page[NameObject("/Contents")] = writer._add_object(stream)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -71,3 +71,20 @@ def test_an_office_file_that_unpacks_to_too_much_is_not_read(monkeypatch) -> Non
     reading = readers.read_docx(packed, 10_000)
     assert reading.status.value == "failed"
     assert "unpacks to" in reading.error
+
+
+def test_a_pdf_that_unpacks_to_more_than_the_reader_takes_is_not_held_whole() -> None:
+    import tracemalloc
+
+    from tests.extraction.helpers import pdf_bomb
+
+    content = pdf_bomb(200)  # 80 KB that would be 200 MiB
+    tracemalloc.start()
+    try:
+        reading = read(PDF, content)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # pypdf stops unpacking a stream at 75 MB: no text comes of it, and memory stays bounded.
+    assert reading.status in (TextStatus.NEEDS_OCR, TextStatus.FAILED)
+    assert peak < 120 * 1024 * 1024
