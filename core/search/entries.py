@@ -47,8 +47,8 @@ class Entry:
 
     @property
     def scopes(self) -> list[tuple[str, str]]:
-        """Under which (kind, scope) its postings are written: its unit, and for a document
-        each party involved in it (see `layout`)."""
+        """Under which (kind, scope) its postings are written: its unit first, and for a
+        document each party involved in it (see `layout`)."""
         involved = sorted({*self.base.get("pa", []), *self.base.get("co", [])})
         return [(self.kind, self.base["u"]), *((layout.INVOLVED, key) for key in involved)]
 

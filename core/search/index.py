@@ -27,7 +27,7 @@ logger = logging.getLogger("hoso")
 
 ATTEMPTS = 3
 BUILT_MARK = "search_built"
-INDEX_VERSION = 2  # 2: postings keyed by scope, short codes in collections of their own
+INDEX_VERSION = 3  # 3: postings keyed by scope, cards, thin postings of file words
 
 
 def _db(runtime: Runtime) -> Any:
@@ -110,22 +110,22 @@ async def _write_postings(
 ) -> None:
     """The item's postings made what `entry` says, from what `manifest` says they were."""
     old_terms = set(manifest.get("terms", []))
-    old_scopes = {tuple(scope.split(layout.SEPARATOR, 1)) for scope in manifest.get("scopes", [])}
+    old_scopes = [scope.split(layout.SEPARATOR, 1) for scope in manifest.get("scopes", [])]
     old_fields = manifest.get("fields") or {}
-    new_fields = entry.fields_of if entry is not None else {}
-    new_scopes = set(entry.scopes) if entry is not None else set()
+    new_fields = {term: sorted(names) for term, names in (entry.fields_of if entry else {}).items()}
+    new_scopes = entry.scopes if entry is not None else []
     same_base = entry is not None and entry.fingerprint == manifest.get("fp")
     for term in set(new_fields) | old_terms:
         collection = db[layout.postings_collection(term)]
-        was = old_scopes if term in old_terms else set()
-        now = new_scopes if term in new_fields else set()
+        was = scopes_of_term(old_fields.get(term), old_scopes) if term in old_terms else set()
+        now = scopes_of_term(new_fields.get(term), new_scopes)
         for scope_kind, scope in was - now:
             posting_id = layout.posting_key(term, scope_kind, scope, item_id)
             await collection.delete_one({"_id": posting_id})
         if not now:
             continue
         assert entry is not None
-        fields = sorted(new_fields[term])
+        fields = new_fields[term]
         # A word of the file text only has a thin posting, which no change of the item's state
         # alters: a workflow step rewrites the few postings of its fields, not thousands.
         unchanged = old_fields.get(term) == fields and (same_base or fields == FILE_ONLY)
@@ -143,6 +143,17 @@ async def _write_postings(
 
 
 FILE_ONLY = ["file"]
+
+
+def scopes_of_term(fields: list[str] | None, scopes: list[Any]) -> set[tuple[str, str]]:
+    """Under which scopes a word's postings are written: all the item's, or for a word of file
+    text only its unit's (a party asked for an opinion would otherwise add thousands of
+    postings; those involved find a document of another unit by the words of its fields)."""
+    if not fields or not scopes:
+        return set()
+    if fields == FILE_ONLY:
+        return {(scopes[0][0], scopes[0][1])}
+    return {(kind, scope) for kind, scope in scopes}
 
 
 def posting_of(entry: Entry, term: str, scope_kind: str, scope: str) -> dict[str, Any]:
@@ -165,8 +176,8 @@ def postings_of(entry: Entry) -> list[tuple[str, dict[str, Any]]]:
     """Every posting of an entry, with the collection it goes in (for a bulk fill)."""
     return [
         (layout.postings_collection(term), posting_of(entry, term, scope_kind, scope))
-        for term in entry.fields_of
-        for scope_kind, scope in entry.scopes
+        for term, names in entry.fields_of.items()
+        for scope_kind, scope in sorted(scopes_of_term(sorted(names), entry.scopes))
     ]
 
 

@@ -5,15 +5,16 @@ FerretDB 1.24 on SQLite scans a collection for every filter but `_id` equality a
 row); only `find().limit(n)` without a sort stops early (SERVERS.md, BENCHMARKS.md). One
 collection of postings would make every query cost the whole index. So the postings of a word
 live in a collection of their own (`search_w_<word>`): reading a word reads that word's
-postings, however many documents the province has. Short words of letters and digits (numbers
-of a register, years, days: a bounded set) have a collection each too; longer ones (codes,
-amounts, words that are not plain a–z: as many as documents) share 1,024 collections by hash,
-so that each holds a thousandth of them.
+postings, however many documents the province has. Numbers of up to four digits (a register's
+numbers, years, days: at most 11,110 of them) have a collection each too; longer numbers and
+words with digits and letters (codes, amounts: as many as documents) and words that are not
+plain a–z share 1,024 collections by hash, so that each holds a thousandth of them.
 
 A posting's key is `<word>|<kind>|<scope>|<item>`. The scope is the unit that holds the item,
-so that a caller who reads a few units reads the postings of those units; a document's postings
-are also written under `<word>|i|<party>|<item>` for each person or unit handling it or asked
-for an opinion (`user:<name>`, `unit:<code>`), who may read it from another unit.
+so that a caller who reads a few units reads the postings of those units; the postings of a
+document's fields are also written under `<word>|i|<party>|<item>` for each person or unit
+handling it or asked for an opinion (`user:<name>`, `unit:<code>`), who may read it from another
+unit (words of its file text only are not: see `index.scopes_of_term`).
 
 On MongoDB every read is an `_id` range or an `_id` lookup, answered by the `_id` index.
 """
@@ -25,15 +26,15 @@ import zlib
 from typing import Any
 
 PLAIN_WORD = re.compile(r"^[a-z]{1,40}$")
-SHORT_CODE = re.compile(r"^[a-z0-9]{1,4}$")
+SHORT_NUMBER = re.compile(r"^[0-9]{1,4}$")
 BUCKETS = 1024
 SEPARATOR = "|"
-END = "\x7f"  # just past every key that starts with a given `…|`
+AFTER_SEPARATOR = "}"  # the character after `|`: `a|b|` ≤ every key that starts so < `a|b}`
 INVOLVED = "i"  # the kind of the postings written for those involved in a document
 
 
 def postings_collection(term: str) -> str:
-    if PLAIN_WORD.match(term) or SHORT_CODE.match(term):
+    if PLAIN_WORD.match(term) or SHORT_NUMBER.match(term):
         return f"search_w_{term}"
     return f"search_h_{_bucket(term, BUCKETS):04d}"
 
@@ -75,7 +76,10 @@ def posting_key(term: str, kind: str, scope: str, item_id: Any) -> str:
 
 
 def prefix_range(prefix: str) -> dict[str, str]:
-    return {"$gte": prefix, "$lt": prefix + END}
+    """The keys that start with `prefix` (which ends with the separator), whatever follows:
+    a code may begin with `Đ`, past any ASCII bound."""
+    assert prefix.endswith(SEPARATOR)
+    return {"$gte": prefix, "$lt": prefix[:-1] + AFTER_SEPARATOR}
 
 
 def _bucket(text: str, buckets: int) -> int:

@@ -184,7 +184,10 @@ async def _as_carded(
     by `_id`, 25 lookups among a thousandth of the cards each (an `$in` over the documents
     would scan them all on FerretDB)."""
 
-    cards = await asyncio.gather(*(_card(db, kind, hit.item_id) for hit in page))
+    cards: list[dict[str, Any] | None] = []
+    for start in range(0, len(page), 100):
+        chunk = page[start : start + 100]
+        cards += await asyncio.gather(*(_card(db, kind, hit.item_id) for hit in chunk))
     shown = []
     for hit, found in zip(page, cards, strict=True):
         if found is not None and _passes(actor, found, filters):
@@ -200,7 +203,7 @@ async def _terms_of(db: Any, clause: Clause) -> list[str]:
     if not clause.prefix:
         return [last]
     found = db[layout.vocabulary_collection(last)].find(
-        {"_id": {"$gte": last, "$lt": last + "\x7f"}}
+        {"_id": {"$gte": last, "$lt": last + "\U0010ffff"}}
     )
     words = sorted([row["_id"] async for row in found])
     return words[: MAX_EXPANSION + 1]  # one more: tells the caller the expansion was cut
@@ -229,7 +232,11 @@ async def _postings(
     """Up to CANDIDATES postings of `terms` (of the kind asked, in the scopes read), one per
     item, or None once they are more than `smallest` holds."""
     bound = CANDIDATES if smallest is None else len(smallest)
+    # An item is read once per scope it is in: its unit's, and each of the caller's parties
+    # named on it. A read of `copies` postings per item wanted sees as many items as wanted.
+    copies = 1 + sum(1 for scope_kind, _ in scopes or () if scope_kind == layout.INVOLVED)
     found: dict[str, dict[str, Any]] = {}
+    more = False  # a read stopped at its limit: there may be more than was read
     for term in terms:
         if len(found) > bound:
             break
@@ -243,14 +250,15 @@ async def _postings(
                 for scope_kind, scope in scopes
             ]
         wanted = {"_id": ranges[0]} if len(ranges) == 1 else {"$or": [{"_id": r} for r in ranges]}
-        # An item found under two scopes (its unit, and as one involved) is one candidate; a
-        # read of a few more than the bound leaves room for such doubles.
-        cursor = db[layout.postings_collection(term)].find(wanted, limit=bound + 1 - len(found))
-        async for posting in cursor:
+        limit = (bound + 1 - len(found)) * copies
+        read = 0
+        async for posting in db[layout.postings_collection(term)].find(wanted, limit=limit):
+            read += 1
             found.setdefault(posting["i"], posting)
+        more = more or read >= limit
     if smallest is not None and len(found) >= len(smallest):
         return None
-    return list(found.values())[:CANDIDATES], len(found) <= CANDIDATES
+    return list(found.values())[:CANDIDATES], not more and len(found) <= CANDIDATES
 
 
 def _passes(actor: Principal, posting: dict[str, Any], filters: Filters) -> bool:

@@ -15,6 +15,7 @@ from tests.documents.conftest import PROVINCE, create, issue, outgoing
 from tests.identity.people import acting, grant, make_token, upload
 from tests.search.helpers import found
 
+PARTIES = ["000.00.05.H25", "000.00.06.H25", "000.00.07.H25"]
 TEXT = "Phương án bồi thường tái định cư cho các hộ dân vùng dự án Formosa"
 
 
@@ -63,12 +64,24 @@ async def test_a_step_of_the_document_leaves_its_file_words_alone_and_search_fol
         assert hit["items"][0]["number_and_symbol"] == issued["number_and_symbol"]
         assert hit["items"][0]["matched_fields"] == ["file"]
 
+        # Parties asked for an opinion: the words of its fields are written for them (they find
+        # it from their unit), the words of its file text are not (thousands of them).
+        asked = await admin.post(
+            f"/api/v1/documents/{draft['id']}/opinions",
+            json={"parties": [{"unit": unit} for unit in PARTIES], "question": "Góp ý?"},
+        )
+        assert asked.status_code == 201, asked.text
+        assert await postings.count_documents({}) == 1
+        summary_word = db[layout.postings_collection("phuong")]
+        assert await summary_word.count_documents({}) == 1 + len(PARTIES)
+
         # Restricted after: a colleague without the right no longer finds it by its file words.
         clerk = acting(admin, (await make_token(admin, grant("clerk", PROVINCE)))["token"])
         assert await found(clerk, "formosa") == [draft["id"]]
+        current = (await admin.get(f"/api/v1/documents/{draft['id']}")).json()
         changed = await admin.patch(
             f"/api/v1/documents/{draft['id']}",
-            json={"access_mode": "restricted", "revision": issued["revision"]},
+            json={"access_mode": "restricted", "revision": current["revision"]},
         )
         assert changed.status_code == 200, changed.text
         assert await postings.find_one({"_id": key}) == thin

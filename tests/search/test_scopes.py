@@ -75,3 +75,29 @@ async def test_a_person_asked_for_an_opinion_finds_the_draft_of_another_unit(
     assert await found(justice["specialist2"], "bao lu") == []
     # The drafting unit's own people find all six, the draft among them.
     assert draft["id"] in await found(people["specialist2"], "du thao bao lu")
+
+
+async def test_a_document_read_under_two_scopes_counts_once_toward_a_read(
+    client: httpx.AsyncClient, monkeypatch: Any
+) -> None:
+    # Consulted on drafts of their own unit (read under the unit and as a party) and of another
+    # unit: four documents, reads of 3 items. All four are found, or the answer says it is not
+    # complete; never fewer said complete.
+    monkeypatch.setattr("core.search.query.CANDIDATES", 3)
+    people = await staff(client)
+    justice = await staff(client, JUSTICE)
+    made = []
+    for author, unit in ((people, UNIT), (people, UNIT), (justice, JUSTICE), (justice, JUSTICE)):
+        draft = await create(author["specialist"], outgoing(unit=unit, summary=f"{WORD} {unit}"))
+        asked = await author["specialist"].post(
+            f"/api/v1/documents/{draft['id']}/opinions",
+            json={"parties": [{"user": "specialist2.05"}], "question": "Góp ý."},
+        )
+        assert asked.status_code == 201, asked.text
+        made.append(draft["id"])
+    answer = await answer_of(people["specialist2"], "bao lu")
+    assert answer["complete"] is False
+    monkeypatch.setattr("core.search.query.CANDIDATES", 4)
+    answer = await answer_of(people["specialist2"], "bao lu")
+    assert sorted(item["id"] for item in answer["items"]) == sorted(made)
+    assert answer["complete"] is True

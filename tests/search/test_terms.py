@@ -62,14 +62,25 @@ def test_sequences_and_prefixes() -> None:
     assert not contains_sequence(words, [], prefix=False)
 
 
-def test_words_and_short_codes_have_a_collection_and_the_rest_share_buckets() -> None:
+def test_words_and_short_numbers_have_a_collection_and_the_rest_share_buckets() -> None:
     assert postings_collection("quyet") == "search_w_quyet"
-    # A register's numbers, years and short codes: a bounded set, a collection each.
+    # A register's numbers, years, days: at most 11,110, a collection each.
     assert postings_collection("05") == "search_w_05"
     assert postings_collection("2026") == "search_w_2026"
-    assert postings_collection("h25") == "search_w_h25"
     # Longer numbers and codes are as many as documents: they share 1,024 collections.
     assert postings_collection("12345").startswith("search_h_")
+    assert postings_collection("h25").startswith("search_h_")
     assert postings_collection("ñandu").startswith("search_h_")
     assert len({postings_collection(str(n)) for n in range(10_000, 30_000)}) == 1024
     assert vocabulary_collection("quyet") == "search_v_qu"
+
+
+def test_a_scope_range_holds_every_key_that_begins_so() -> None:
+    from core.search.layout import posting_key, prefix_range, scope_prefix
+
+    span = prefix_range(scope_prefix("lich", "r", "000.00.01.H25"))
+    for code in ("000.00.01.H25.2026.01", "Đ.2026.01.TH", "đ-01", "\U0001f600"):
+        key = posting_key("lich", "r", "000.00.01.H25", code)
+        assert span["$gte"] <= key < span["$lt"], code
+    for other in ("000.00.01.H250", "000.00.01.H2"):
+        assert not span["$gte"] <= posting_key("lich", "r", other, "x") < span["$lt"]
