@@ -4,7 +4,8 @@ The documents are issued Quyết định of four units with summaries made of Vi
 (a topic, an object, a commune), numbered 1..N; the search index is filled in the shape the
 service writes (`core.search.index.posting_of`), through the driver, before the service starts,
 and the start-up's indexing sees it as built. Each query is asked `REPEAT` times by the
-province's administrator (who reads every unit); p50 and p95 are reported.
+province's administrator (who reads every unit), for the whole province (its postings read
+whole) but the last, for one unit (that unit's postings read); p50 and p95 are reported.
 
 Queries:
 - number: `<n>/QĐ-UBND` (a phrase of three words; numbers of up to four digits have a
@@ -12,7 +13,9 @@ Queries:
 - selective: `quy hoạch Cẩm Bình` (a word in one document of ~35, and three more);
 - common: `về việc xã` (in every document: bounded to the first 2,000 postings of its
   rarest word, `complete: false`);
-- prefix: `thủy*` (the vocabulary, then the postings of each word it begins).
+- prefix: `thủy*` (the vocabulary, then the postings of each word it begins);
+- common, one unit: `về việc xã` in one of the four units (`unit=`, no subtree): the postings
+  of that unit's scope only.
 """
 
 from __future__ import annotations
@@ -201,21 +204,25 @@ async def _measure(tier: Tier, size: int) -> tuple[dict[str, tuple[load.Load, st
         entries = await fill_searchable(database, size)
     filled = time.monotonic() - started
     number = format_ordinal(max(1, size // 3))
+    province = {"unit": PROVINCE, "subtree": "true"}
     queries = {
-        "number": f"{number}/QĐ-UBND",
-        "selective": "quy hoạch Cẩm Bình",
-        "common": "về việc xã",
-        "prefix": "thủy*",
+        "number": (f"{number}/QĐ-UBND", province),
+        "selective": ("quy hoạch Cẩm Bình", province),
+        "common": ("về việc xã", province),
+        "prefix": ("thủy*", province),
+        "common, one unit": ("về việc xã", {"unit": UNITS[2]}),
     }
     measured: dict[str, tuple[load.Load, str]] = {}
     with running_service(settings, workers=1) as service:
         async with load.http_client(service.base, 1) as http:
             meter = CpuMeter({"service": service.pids(), **tier.server_groups()}).start()
-            for name, q in queries.items():
+            for name, (q, where) in queries.items():
                 answers: list[dict[str, Any]] = []
 
-                async def ask(index: int, q: str = q, answers: list = answers) -> None:
-                    params = {"q": q, "limit": 25, "unit": PROVINCE, "subtree": "true"}
+                async def ask(
+                    index: int, q: str = q, where: dict = where, answers: list = answers
+                ) -> None:
+                    params = {"q": q, "limit": 25, **where}
                     answers.append(
                         await load.call(http, "GET", "/api/v1/search", 200, params=params)
                     )
