@@ -80,6 +80,7 @@ class Extractor:
         self.extracted: list[str] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         # Where the search for a free attempt starts, per text seen held by another worker.
         self._hints: dict[str, tuple[int, int]] = {}
 
@@ -95,23 +96,34 @@ class Extractor:
         task, self._task = self._task, None
         if task is None:
             return
+        # The flag as well as the cancel: a cancel that lands as the wait ends may be lost (on
+        # Python 3.11 `wait_for` can swallow it), and the loop must end all the same.
+        self._stopping = True
+        self._wake.set()
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        try:
             await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # stop itself is cancelled: say so to the caller
 
     def wake(self) -> None:
         self._wake.set()
 
     async def _run(self) -> None:
         poll = self.runtime.settings.text_poll_seconds
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 await self.run_once()
             except Exception:  # noqa: BLE001 - the database may be back on the next pass
                 logger.exception("text extraction: a pass failed; trying again in %ss", poll)
+            if self._stopping:
+                break
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), poll)
+                async with asyncio.timeout(poll):
+                    await self._wake.wait()
 
     # --- one pass -----------------------------------------------------------------------
 

@@ -90,25 +90,19 @@ async def search(
     if scopes == []:
         return Result()  # nothing the caller may read
     complete = True
-    smallest: list[dict[str, Any]] | None = None
     expansions: list[list[str]] = []
+    sources: list[list[str]] = []
     for clause in query.clauses:
         terms = await _terms_of(db, clause) if clause.prefix else [clause.folded[-1]]
         if len(terms) > MAX_EXPANSION:
             complete = False  # more words begin so than a query reads
             terms = terms[:MAX_EXPANSION]
         expansions.append(terms)
-        for source in _sources(clause, terms):
-            if smallest is not None and len(smallest) <= FEW:
-                break  # few enough to check each: no need to look for fewer
-            postings = await _postings(db, source, kind, scopes, smallest)
-            if postings is None:
-                continue  # more than the smallest so far: not the one to start from
-            smallest, read_all = postings
-            complete = complete and read_all
-            if not smallest:
-                return Result()
-    assert smallest is not None
+        sources += [source for source in _sources(clause, terms) if source not in sources]
+    smallest, read_all = await _fewest(db, sources, kind, scopes)
+    complete = complete and read_all
+    if not smallest:
+        return Result()
     smallest = await _filled(db, kind, smallest)
     matches: dict[str, Hit] = {}
     for posting in smallest:
@@ -222,43 +216,105 @@ def _sources(clause: Clause, expansion: list[str]) -> list[list[str]]:
     return sources
 
 
-async def _postings(
-    db: Any,
-    terms: list[str],
-    kind: Kind,
-    scopes: list[tuple[str, str]] | None,
-    smallest: list[dict[str, Any]] | None,
-) -> tuple[list[dict[str, Any]], bool] | None:
-    """Up to CANDIDATES postings of `terms` (of the kind asked, in the scopes read), one per
-    item, or None once they are more than `smallest` holds."""
-    bound = CANDIDATES if smallest is None else len(smallest)
-    # An item is read once per scope it is in: its unit's, and each of the caller's parties
-    # named on it. A read of `copies` postings per item wanted sees as many items as wanted.
-    copies = 1 + sum(1 for scope_kind, _ in scopes or () if scope_kind == layout.INVOLVED)
-    found: dict[str, dict[str, Any]] = {}
-    more = False  # a read stopped at its limit: there may be more than was read
-    for term in terms:
-        if len(found) > bound:
-            break
+class _Source:
+    """The postings of one source (a word, or the words a beginning stands for) in the scopes
+    read, one item each, read a batch at a time from cursors left open between batches."""
+
+    def __init__(
+        self,
+        db: Any,
+        terms: list[str],
+        kind: Kind,
+        scopes: list[tuple[str, str]] | None,
+        batch: int,
+    ) -> None:
+        self.db, self.terms, self.kind, self.scopes = db, list(terms), kind, scopes
+        self.batch = batch
+        # An item is read once per scope it is in: its unit's, and each of the caller's
+        # parties named on it. A term read to this many postings holds more than CANDIDATES.
+        copies = 1 + sum(1 for scope_kind, _ in scopes or () if scope_kind == layout.INVOLVED)
+        self.limit = (CANDIDATES + 1) * copies
+        self.found: dict[str, dict[str, Any]] = {}
+        self.cursor: Any = None
+        self.ended = False  # every posting read
+        self.over = False  # more than CANDIDATES items: not read further
+
+    async def read(self, count: int) -> None:
+        """Read up to `count` more postings."""
+        read = 0
+        while read < count and not self.ended and not self.over:
+            if self.cursor is None:
+                if not self.terms:
+                    self.ended = True
+                    break
+                term = self.terms.pop(0)
+                self.cursor = (
+                    self.db[layout.postings_collection(term)]
+                    .find(self._wanted(term), limit=self.limit)
+                    .batch_size(min(self.batch, self.limit))
+                )
+            try:
+                posting = await self.cursor.next()
+            except StopAsyncIteration:
+                self.cursor = None
+                continue
+            read += 1
+            self.found.setdefault(posting["i"], posting)
+            self.over = len(self.found) > CANDIDATES
+
+    def _wanted(self, term: str) -> dict[str, Any]:
         # The kind is part of every range: documents' postings (`term|d|…`) sort before
         # records' (`term|r|…`), and a bounded read of the whole term would see documents only.
-        if scopes is None:
-            ranges = [layout.prefix_range(f"{term}{layout.SEPARATOR}{kind}{layout.SEPARATOR}")]
-        else:
-            ranges = [
-                layout.prefix_range(layout.scope_prefix(term, scope_kind, scope))
-                for scope_kind, scope in scopes
-            ]
-        wanted = {"_id": ranges[0]} if len(ranges) == 1 else {"$or": [{"_id": r} for r in ranges]}
-        limit = (bound + 1 - len(found)) * copies
-        read = 0
-        async for posting in db[layout.postings_collection(term)].find(wanted, limit=limit):
-            read += 1
-            found.setdefault(posting["i"], posting)
-        more = more or read >= limit
-    if smallest is not None and len(found) >= len(smallest):
-        return None
-    return list(found.values())[:CANDIDATES], not more and len(found) <= CANDIDATES
+        if self.scopes is None:
+            prefix = f"{term}{layout.SEPARATOR}{self.kind}{layout.SEPARATOR}"
+            return {"_id": layout.prefix_range(prefix)}
+        ranges = [
+            layout.prefix_range(layout.scope_prefix(term, scope_kind, scope))
+            for scope_kind, scope in self.scopes
+        ]
+        return {"_id": ranges[0]} if len(ranges) == 1 else {"$or": [{"_id": r} for r in ranges]}
+
+    async def close(self) -> None:
+        if self.cursor is not None:
+            await self.cursor.close()
+            self.cursor = None
+
+
+# Postings read from each source in turn (and asked of the server at once): fewer round trips
+# against more postings read past the fewest source's end.
+BATCH = 100
+
+
+async def _fewest(
+    db: Any, sources: list[list[str]], kind: Kind, scopes: list[tuple[str, str]] | None
+) -> tuple[list[dict[str, Any]], bool]:
+    """The items of the source with the fewest postings (any one source holds every match),
+    and whether it was read whole. The sources are read in turn, a batch at a time, until one
+    ends: a query of a rare word and common ones reads about as many postings of each as the
+    rare one has. The first source ending with FEW items or fewer is taken before the others
+    are read (a number, read first). When every source has more than CANDIDATES items, the
+    first CANDIDATES of the first source are the candidates, and the answer is not complete."""
+    # One source is read whole (up to its limit) in as few round trips as the server allows.
+    batch = BATCH if len(sources) > 1 else CANDIDATES * 4
+    readers = [_Source(db, terms, kind, scopes, batch) for terms in sources]
+    try:
+        for reader in readers:
+            await reader.read(FEW + 1)
+            if reader.ended and len(reader.found) <= FEW:
+                return list(reader.found.values()), True
+        while True:
+            ended = [reader for reader in readers if reader.ended]
+            if ended:
+                fewest = min(ended, key=lambda reader: len(reader.found))
+                return list(fewest.found.values()), True
+            reading = [reader for reader in readers if not reader.over]
+            if not reading:
+                return list(readers[0].found.values())[:CANDIDATES], False
+            for reader in reading:
+                await reader.read(batch)
+    finally:
+        for reader in readers:
+            await reader.close()
 
 
 def _passes(actor: Principal, posting: dict[str, Any], filters: Filters) -> bool:

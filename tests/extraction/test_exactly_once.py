@@ -190,3 +190,21 @@ async def test_listeners_hear_the_document_and_one_failing_breaks_nothing(app):
         listed = (await client.get(files_url(document["id"]))).json()
         assert listed[0]["text_status"] == "done"
         assert (await text_of(client, document["id"], pdf["file_id"])).json()["text"] == "Nghe"
+
+
+async def test_an_extractor_stopped_as_it_is_woken_stops(app):
+    """A stop that lands as a wake ends the wait must still end the loop (a lost cancel would
+    leave it polling forever, and the service's shutdown waiting on it)."""
+    async with concurrent_client(app):
+        runtime = app.state.runtime
+        runtime.settings = runtime.settings.model_copy(update={"text_poll_seconds": 600})
+        for _ in range(20):
+            extractor = Extractor(runtime)
+            extractor.start()
+            for _ in range(5):
+                await asyncio.sleep(0)  # to its wait
+            extractor.wake()
+            # A guard against a hang, not a measure of time: stop is at once when it works.
+            stopping = asyncio.ensure_future(extractor.stop())
+            done, _ = await asyncio.wait({stopping}, timeout=120)
+            assert done, "the extractor went on polling after it was stopped"
