@@ -90,12 +90,16 @@ class Extractor:
     # --- running in the background ------------------------------------------------------
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.get_running_loop().create_task(self._run(), name="hoso-extractor")
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
+        """End the loop and wait for it (a second stop at the same time waits for it too)."""
+        task = self._task
         if task is None:
             return
+        current = asyncio.current_task()
+        cancelled_before = current.cancelling() if current is not None else 0
         # The flag as well as the cancel: a cancel that lands as the wait ends may be lost (on
         # Python 3.11 `wait_for` can swallow it), and the loop must end all the same.
         self._stopping = True
@@ -104,9 +108,12 @@ class Extractor:
         try:
             await task
         except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
-                raise  # stop itself is cancelled: say so to the caller
+            # The task's own end is expected; a cancel of the caller while it waited is not.
+            if current is not None and current.cancelling() > cancelled_before:
+                raise
+        finally:
+            if self._task is task:
+                self._task = None
 
     def wake(self) -> None:
         self._wake.set()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -236,6 +237,7 @@ class _Source:
         self.limit = (CANDIDATES + 1) * copies
         self.found: dict[str, dict[str, Any]] = {}
         self.cursor: Any = None
+        self.read_of_term = 0
         self.ended = False  # every posting read
         self.over = False  # more than CANDIDATES items: not read further
 
@@ -248,6 +250,7 @@ class _Source:
                     self.ended = True
                     break
                 term = self.terms.pop(0)
+                self.read_of_term = 0
                 self.cursor = (
                     self.db[layout.postings_collection(term)]
                     .find(self._wanted(term), limit=self.limit)
@@ -256,9 +259,13 @@ class _Source:
             try:
                 posting = await self.cursor.next()
             except StopAsyncIteration:
+                # A term read to its limit holds more than CANDIDATES items (or stale doubles):
+                # not read whole, whatever the items counted.
+                self.over = self.over or self.read_of_term >= self.limit
                 self.cursor = None
                 continue
             read += 1
+            self.read_of_term += 1
             self.found.setdefault(posting["i"], posting)
             self.over = len(self.found) > CANDIDATES
 
@@ -275,9 +282,10 @@ class _Source:
         return {"_id": ranges[0]} if len(ranges) == 1 else {"$or": [{"_id": r} for r in ranges]}
 
     async def close(self) -> None:
-        if self.cursor is not None:
-            await self.cursor.close()
-            self.cursor = None
+        cursor, self.cursor = self.cursor, None
+        if cursor is not None:
+            with contextlib.suppress(Exception):  # the answer is made; the server ends it anyway
+                await cursor.close()
 
 
 # Postings read from each source in turn (and asked of the server at once): fewer round trips

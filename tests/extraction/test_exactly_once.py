@@ -208,3 +208,36 @@ async def test_an_extractor_stopped_as_it_is_woken_stops(app):
             stopping = asyncio.ensure_future(extractor.stop())
             done, _ = await asyncio.wait({stopping}, timeout=120)
             assert done, "the extractor went on polling after it was stopped"
+
+
+async def test_an_extractor_stops_cleanly_when_its_caller_was_cancelled_and_starts_again(app):
+    """Shutdown runs in the `finally` of a cancelled task (Ctrl-C): stop ends the loop and lets
+    the cleanup after it run. Two stops at once both wait for the end; a restart reads again."""
+    async with concurrent_client(app):
+        runtime = app.state.runtime
+        runtime.settings = runtime.settings.model_copy(update={"text_poll_seconds": 600})
+        extractor = Extractor(runtime)
+        cleaned: list[str] = []
+
+        async def serve() -> None:
+            extractor.start()
+            try:
+                await asyncio.sleep(3600)
+            finally:
+                await extractor.stop()
+                cleaned.append("blobs closed")
+
+        serving = asyncio.ensure_future(serve())
+        for _ in range(5):
+            await asyncio.sleep(0)
+        serving.cancel()
+        done, _ = await asyncio.wait({serving}, timeout=120)
+        assert done and serving.cancelled() and cleaned == ["blobs closed"]
+
+        extractor.start()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        task = extractor._task
+        assert task is not None and not task.done()  # restarted: polling again
+        await asyncio.gather(extractor.stop(), extractor.stop())
+        assert task.done()
