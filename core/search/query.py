@@ -238,6 +238,7 @@ class _Source:
         self.found: dict[str, dict[str, Any]] = {}
         self.cursor: Any = None
         self.read_of_term = 0
+        self.read_total = 0
         self.ended = False  # every posting read
         self.over = False  # more than CANDIDATES items: not read further
 
@@ -266,6 +267,7 @@ class _Source:
                 continue
             read += 1
             self.read_of_term += 1
+            self.read_total += 1
             self.found.setdefault(posting["i"], posting)
             self.over = len(self.found) > CANDIDATES
 
@@ -288,6 +290,8 @@ class _Source:
                 await cursor.close()
 
 
+# A query reads at most this many times CANDIDATES + 1 postings to find its candidates.
+BUDGET_FACTOR = 2
 # Postings read from each source in turn (and asked of the server at once): fewer round trips
 # against more postings read past the fewest source's end.
 BATCH = 100
@@ -300,8 +304,10 @@ async def _fewest(
     and whether it was read whole. The sources are read in turn, a batch at a time, until one
     ends: a query of a rare word and common ones reads about as many postings of each as the
     rare one has. The first source ending with FEW items or fewer is taken before the others
-    are read (a number, read first). When every source has more than CANDIDATES items, the
-    first CANDIDATES of the first source are the candidates, and the answer is not complete."""
+    are read (a number, read first). When no source ends within the reading's budget (twice
+    what one source may hold: every word of the query is common), the items read of the source
+    that gave the most are the candidates, and the answer is not complete: a query of many
+    common words costs what one of two does."""
     # One source is read whole (up to its limit) in as few round trips as the server allows.
     batch = BATCH if len(sources) > 1 else CANDIDATES * 4
     readers = [_Source(db, terms, kind, scopes, batch) for terms in sources]
@@ -316,8 +322,10 @@ async def _fewest(
                 fewest = min(ended, key=lambda reader: len(reader.found))
                 return list(fewest.found.values()), True
             reading = [reader for reader in readers if not reader.over]
-            if not reading:
-                return list(readers[0].found.values())[:CANDIDATES], False
+            spent = sum(reader.read_total for reader in readers)
+            if not reading or spent >= BUDGET_FACTOR * (CANDIDATES + 1):
+                most = max(readers, key=lambda reader: len(reader.found))
+                return list(most.found.values())[:CANDIDATES], False
             for reader in reading:
                 await reader.read(batch)
     finally:
