@@ -67,8 +67,9 @@ class SearchPage(BaseModel):
     items: list[SearchHit]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end")
     complete: bool = Field(
-        description="False when every word of the query is in more than 2,000 items: the "
-        "matches are then among the first 2,000 of its rarest word; add a word or a filter"
+        description="False when the reading stopped before any word of the query was read "
+        "whole (4,002 postings in all: every word is common): the matches are then among the "
+        "items read of one of its words; add a word or a filter"
     )
 
     @classmethod
