@@ -103,7 +103,7 @@ async def search(
     smallest, read_all = await _fewest(db, sources, kind, scopes)
     complete = complete and read_all
     if not smallest:
-        return Result()
+        return Result(complete=complete)  # none among what was read (a cut `quy*` read less)
     smallest = await _filled(db, kind, smallest)
     matches: dict[str, Hit] = {}
     for posting in smallest:

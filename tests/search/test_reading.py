@@ -56,3 +56,34 @@ async def test_the_first_source_to_end_gives_the_candidates_after_reads_of_about
     read.clear()
     found, complete = await query._fewest(db, [["viec"], ["khong"]], "d", None)
     assert found == [] and complete is True
+
+
+async def test_a_word_beginning_cut_at_its_words_says_so_even_when_nothing_is_found(
+    monkeypatch: Any,
+) -> None:
+    monkeypatch.setattr(query, "MAX_EXPANSION", 2)
+    db = AsyncMongoMockClient()["cut"]
+    # Three words begin with "thu"; the third, past the cut, is the only one with a posting.
+    for word in ("thua", "thuc", "thuy"):
+        await db[layout.vocabulary_collection(word)].insert_one({"_id": word})
+    await fill(db, "thuy", range(1))
+
+    class Everyone:
+        name = "admin"
+        involvement_keys: list[str] = []
+
+        def sees_every_unit(self, action: str) -> bool:
+            return True
+
+    result = await query.search(
+        db,
+        Everyone(),  # type: ignore[arg-type]
+        kind="d",
+        text="thu*",
+        exact=False,
+        filters=query.Filters(),
+        sort="relevance",
+        cursor=None,
+        limit=25,
+    )
+    assert result.hits == [] and result.complete is False
