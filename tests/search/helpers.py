@@ -27,3 +27,25 @@ async def outside_record(http: Any, unit: str, title: str, number: str) -> dict[
     response = await http.post("/api/v1/records", json=body)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+async def store_file_text(runtime: Any, document: dict[str, Any], file_id: str, text: str) -> None:
+    """The text of version 1 of a file, as the extractor stores it, and its listeners told."""
+    from datetime import UTC, datetime
+
+    from core.extraction.models import FileText, TextStatus, file_text_key
+
+    await FileText(
+        id=file_text_key(file_id, 1),
+        document_id=document["id"],
+        unit=document["unit"],
+        file_id=file_id,
+        version=1,
+        media_type="application/pdf",
+        status=TextStatus.DONE,
+        text=text,
+        created_at=datetime.now(UTC),
+        extracted_at=datetime.now(UTC),
+    ).save()
+    for listener in runtime.text_listeners:
+        await listener(runtime, document["id"])

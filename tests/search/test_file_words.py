@@ -3,17 +3,15 @@ state leaves alone, while search still filters and checks readers on the documen
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Litestar
 
-from core.extraction.models import FileText, TextStatus, file_text_key
 from core.search import layout
 from tests.conftest import concurrent_client
 from tests.documents.conftest import PROVINCE, create, issue, outgoing
 from tests.identity.people import acting, grant, make_token, upload
-from tests.search.helpers import found
+from tests.search.helpers import found, store_file_text
 
 PARTIES = ["000.00.05.H25", "000.00.06.H25", "000.00.07.H25"]
 TEXT = "Phương án bồi thường tái định cư cho các hộ dân vùng dự án Formosa"
@@ -22,22 +20,7 @@ TEXT = "Phương án bồi thường tái định cư cho các hộ dân vùng d
 async def with_file_text(app: Litestar, http: Any, document: dict[str, Any], text: str) -> None:
     uploaded = await upload(http, document["id"])
     assert uploaded.status_code == 201, uploaded.text
-    file_id = uploaded.json()[0]["file_id"]
-    await FileText(
-        id=file_text_key(file_id, 1),
-        document_id=document["id"],
-        unit=document["unit"],
-        file_id=file_id,
-        version=1,
-        media_type="application/pdf",
-        status=TextStatus.DONE,
-        text=text,
-        created_at=datetime.now(UTC),
-        extracted_at=datetime.now(UTC),
-    ).save()
-    runtime = app.state.runtime
-    for listener in runtime.text_listeners:
-        await listener(runtime, document["id"])
+    await store_file_text(app.state.runtime, document, uploaded.json()[0]["file_id"], text)
 
 
 async def test_a_step_of_the_document_leaves_its_file_words_alone_and_search_follows_it(

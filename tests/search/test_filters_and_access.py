@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from litestar import Litestar
 
-from core.extraction.models import FileText, TextStatus, file_text_key
 from tests.conftest import concurrent_client
 from tests.documents.conftest import FINANCE, PROVINCE, assert_problem, create, incoming, issue
 from tests.documents.conftest import outgoing as outgoing_body
 from tests.identity.people import OTHER, OWN, PARENT, acting, grant, make_token, upload
 from tests.records.records_helpers import file
-from tests.search.helpers import found, outside_record
+from tests.search.helpers import found, outside_record, store_file_text
 
 SECRET = "Về việc quy hoạch khu công nghiệp Vũng Áng bí mật"
 
@@ -124,20 +122,7 @@ async def test_another_units_documents_are_never_found_through_summary_or_file_t
             (ours, our_upload, "Bản đồ hiện trạng sử dụng đất xã Cẩm Bình"),
         ):
             file_id = uploaded_file.json()[0]["file_id"]
-            await FileText(
-                id=file_text_key(file_id, 1),
-                document_id=document["id"],
-                unit=document["unit"],
-                file_id=file_id,
-                version=1,
-                media_type="application/pdf",
-                status=TextStatus.DONE,
-                text=text,
-                created_at=datetime.now(UTC),
-                extracted_at=datetime.now(UTC),
-            ).save()
-            for listener in runtime.text_listeners:
-                await listener(runtime, document["id"])
+            await store_file_text(runtime, document, file_id, text)
 
         assert await found(admin, "nha may thep formosa") == [theirs["id"]]
         hit = (await admin.get("/api/v1/search", params={"q": "formosa"})).json()["items"][0]
